@@ -1,0 +1,28 @@
+# Durable Functions for Go: developer commands. `make help` lists them.
+GO        ?= go
+PKGS      ?= ./...
+BENCHTIME ?= 1x
+
+.PHONY: help build test unit bench lint run clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+build: ## compile every package and command
+	$(GO) build $(PKGS)
+
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+unit: ## fast tests only (no Azurite, no child processes)
+	$(GO) test -short $(PKGS)
+
+test: lint ## everything CI runs: lint, all tests (starts Azurite itself)
+	$(GO) test -count=1 $(PKGS)
+
+bench: ## hot-path benchmarks (replay, dispatch, store commits)
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+clean: ## remove build outputs and local state
+	rm -rf bin .durable samples/.durable

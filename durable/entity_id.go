@@ -1,0 +1,51 @@
+package durable
+
+import (
+	"fmt"
+	"strings"
+)
+
+// EntityID identifies a durable entity: its name (case-insensitive) and its
+// key (case-sensitive).
+type EntityID struct {
+	Name string
+	Key  string
+}
+
+// NewEntityID returns the id of the entity name with key.
+func NewEntityID(name, key string) EntityID { return EntityID{Name: name, Key: key} }
+
+// String returns the scheduler id used as the entity's instance id:
+// "@" + lower-cased name + "@" + key.
+func (id EntityID) String() string { return "@" + strings.ToLower(id.Name) + "@" + id.Key }
+
+// ParseEntityID parses a scheduler id of the form "@name@key".
+func ParseEntityID(s string) (EntityID, error) {
+	if len(s) < 2 || s[0] != '@' {
+		return EntityID{}, fmt.Errorf("durable: %q is not an entity instance id (want @name@key)", s)
+	}
+	name, key, ok := strings.Cut(s[1:], "@")
+	if !ok || name == "" {
+		return EntityID{}, fmt.Errorf("durable: %q is not an entity instance id (want @name@key)", s)
+	}
+	return EntityID{Name: name, Key: key}, nil
+}
+
+// Validate reports names and keys that cannot be used: empty names, and
+// characters Azure Storage keys and URLs cannot carry.
+func (id EntityID) Validate() error {
+	if id.Name == "" {
+		return fmt.Errorf("durable: entity name must not be empty")
+	}
+	if strings.Contains(id.Name, "@") {
+		return fmt.Errorf("durable: entity name %q must not contain '@'", id.Name)
+	}
+	for _, part := range []struct{ what, s string }{{"name", id.Name}, {"key", id.Key}} {
+		for _, r := range part.s {
+			if r == '/' || r == '\\' || r == '#' || r == '?' || r < 0x20 || (r >= 0x7f && r <= 0x9f) {
+				return fmt.Errorf("durable: entity %s %q contains %q, which is not allowed (no / \\ # ? or control characters)", part.what, part.s, r)
+			}
+		}
+	}
+	return nil
+}

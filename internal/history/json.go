@@ -1,0 +1,125 @@
+package history
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// wireEvent is the JSON form of an Event. Pointers and omitempty let each
+// event type write only its own fields, in the Durable Task names, while
+// zero-valued ids (EventId 0, TaskScheduledId 0) are still written where the
+// type uses them.
+type wireEvent struct {
+	EventType EventType  `json:"EventType"`
+	EventID   int        `json:"EventId"`
+	IsPlayed  bool       `json:"IsPlayed"`
+	Timestamp time.Time  `json:"Timestamp"`
+	Name      *string    `json:"Name,omitempty"`
+	Version   *string    `json:"Version,omitempty"`
+	Input     *string    `json:"Input,omitempty"`
+	Result    *string    `json:"Result,omitempty"`
+	Instance  *string    `json:"InstanceId,omitempty"`
+	FireAt    *time.Time `json:"FireAt,omitempty"`
+
+	OrchestrationInstance *OrchestrationInstance `json:"OrchestrationInstance,omitempty"`
+	ParentInstance        *ParentInstance        `json:"ParentInstance,omitempty"`
+	ScheduledStartTime    *time.Time             `json:"ScheduledStartTime,omitempty"`
+	Tags                  map[string]string      `json:"Tags,omitempty"`
+	Generation            *int                   `json:"Generation,omitempty"`
+	OrchestrationStatus   *RuntimeStatus         `json:"OrchestrationStatus,omitempty"`
+	TaskScheduledID       *int                   `json:"TaskScheduledId,omitempty"`
+	TimerID               *int                   `json:"TimerId,omitempty"`
+	Reason                *string                `json:"Reason,omitempty"`
+	Details               *string                `json:"Details,omitempty"`
+	FailureDetails        *FailureDetails        `json:"FailureDetails,omitempty"`
+	Data                  *string                `json:"Data,omitempty"`
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// MarshalJSON writes the fields that belong to the event's type.
+func (e *Event) MarshalJSON() ([]byte, error) {
+	w := wireEvent{EventType: e.EventType, EventID: e.EventID, IsPlayed: e.IsPlayed, Timestamp: e.Timestamp}
+	switch e.EventType {
+	case ExecutionStarted:
+		w.Name, w.Version, w.Input = &e.Name, optString(e.Version), optString(e.Input)
+		w.OrchestrationInstance, w.ParentInstance = e.OrchestrationInstance, e.ParentInstance
+		w.ScheduledStartTime, w.Tags = e.ScheduledStartTime, e.Tags
+		if e.Generation != 0 {
+			w.Generation = &e.Generation
+		}
+	case ExecutionCompleted:
+		w.OrchestrationStatus, w.Result, w.FailureDetails = &e.OrchestrationStatus, optString(e.Result), e.FailureDetails
+	case ExecutionTerminated:
+		w.Input = optString(e.Input)
+	case TaskScheduled:
+		w.Name, w.Version, w.Input = &e.Name, optString(e.Version), optString(e.Input)
+	case TaskCompleted, SubOrchestrationInstanceCompleted:
+		w.TaskScheduledID, w.Result = &e.TaskScheduledID, optString(e.Result)
+	case TaskFailed, SubOrchestrationInstanceFailed:
+		w.TaskScheduledID, w.Reason, w.Details, w.FailureDetails = &e.TaskScheduledID, optString(e.Reason), optString(e.Details), e.FailureDetails
+	case SubOrchestrationInstanceCreated:
+		w.Name, w.Version, w.Instance, w.Input = &e.Name, optString(e.Version), &e.InstanceID, optString(e.Input)
+	case TimerCreated:
+		w.FireAt = &e.FireAt
+	case TimerFired:
+		w.TimerID, w.FireAt = &e.TimerID, &e.FireAt
+	case EventSent:
+		w.Instance, w.Name, w.Input = &e.InstanceID, &e.Name, optString(e.Input)
+	case EventRaised:
+		w.Name, w.Input = &e.Name, optString(e.Input)
+	case ContinueAsNew:
+		w.Result = optString(e.Result)
+	case GenericEvent:
+		w.Data = optString(e.Data)
+	case ExecutionSuspended, ExecutionResumed, ExecutionRewound:
+		w.Reason = optString(e.Reason)
+	}
+	return json.Marshal(&w)
+}
+
+// UnmarshalJSON reads any event, ignoring unknown fields. Field names match
+// case-insensitively, as they do for the Durable extension.
+func (e *Event) UnmarshalJSON(b []byte) error {
+	var w wireEvent
+	w.EventID = -1
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	if !w.EventType.Valid() {
+		return fmt.Errorf("history: unknown EventType %d", int(w.EventType))
+	}
+	*e = Event{
+		EventType: w.EventType, EventID: w.EventID, IsPlayed: w.IsPlayed, Timestamp: w.Timestamp,
+		OrchestrationInstance: w.OrchestrationInstance, ParentInstance: w.ParentInstance,
+		ScheduledStartTime: w.ScheduledStartTime, Tags: w.Tags, FailureDetails: w.FailureDetails,
+	}
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	num := func(p *int) int {
+		if p == nil {
+			return 0
+		}
+		return *p
+	}
+	e.Name, e.Version, e.Input, e.Result = str(w.Name), str(w.Version), str(w.Input), str(w.Result)
+	e.InstanceID, e.Reason, e.Details, e.Data = str(w.Instance), str(w.Reason), str(w.Details), str(w.Data)
+	e.Generation, e.TaskScheduledID, e.TimerID = num(w.Generation), num(w.TaskScheduledID), num(w.TimerID)
+	if w.FireAt != nil {
+		e.FireAt = *w.FireAt
+	}
+	if w.OrchestrationStatus != nil {
+		e.OrchestrationStatus = *w.OrchestrationStatus
+	}
+	return nil
+}

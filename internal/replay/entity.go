@@ -1,0 +1,90 @@
+package replay
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// EntityRequest is the message an orchestration (or client, or entity) sends
+// to an entity: an EventSent named "op" whose input is this JSON, in the
+// field names the Durable extension uses.
+type EntityRequest struct {
+	ID              string    `json:"id"`
+	Operation       string    `json:"op"`
+	IsSignal        bool      `json:"signal,omitempty"`
+	Input           string    `json:"input,omitempty"`
+	ParentInstance  string    `json:"parent,omitempty"`
+	ParentExecution string    `json:"parentExecution,omitempty"`
+	ScheduledTime   time.Time `json:"due,omitzero"`
+	LockSet         []string  `json:"lockset,omitempty"`
+	Position        int       `json:"pos,omitempty"`
+}
+
+// EntityResponse is the reply to a two-way entity call, delivered to the
+// caller as an EventRaised named after the request id.
+type EntityResponse struct {
+	Result        string `json:"result,omitempty"`
+	ExceptionType string `json:"exceptionType,omitempty"`
+	ErrorMessage  string `json:"errorMessage,omitempty"`
+	StackTrace    string `json:"stackTrace,omitempty"`
+}
+
+// EntityOperationEvent is the name of the EventSent that carries an
+// EntityRequest.
+const EntityOperationEvent = "op"
+
+// CallEntity calls operation op on the entity with scheduler id entityID
+// ("@name@key") and completes with the operation's result.
+func (c *Context) CallEntity(entityID, op string, input any) *Task {
+	return c.sendEntity(kindEntityCall, entityID, op, input, time.Time{})
+}
+
+// SignalEntity sends a one-way operation to an entity; it is delivered at
+// scheduledTime when that is set.
+func (c *Context) SignalEntity(entityID, op string, input any, scheduledTime time.Time) error {
+	t := c.sendEntity(kindSignal, entityID, op, input, scheduledTime)
+	if t.state == stateFailed {
+		return t.err
+	}
+	return nil
+}
+
+func (c *Context) sendEntity(kind taskKind, entityID, op string, input any, due time.Time) *Task {
+	if c.exiting {
+		return c.inert()
+	}
+	if !strings.HasPrefix(entityID, "@") || strings.Count(entityID, "@") < 2 {
+		return c.doneTask(fmt.Errorf("durable: %q is not an entity id (want @name@key)", entityID))
+	}
+	t := c.newTask(kind)
+	t.name, t.instanceID = op, entityID
+	requestID := c.NewGUID() // drawn on every replay, so the sequence stays stable
+	if c.isNew() {
+		js, err := encodeInput(input)
+		if err != nil {
+			return c.doneTask(&InputError{What: fmt.Sprintf("input of entity operation %q", op), Err: err})
+		}
+		req := EntityRequest{ID: requestID, Operation: op, IsSignal: kind == kindSignal, Input: js,
+			ParentInstance: c.instanceID, ParentExecution: c.ExecutionID(), ScheduledTime: due.UTC()}
+		if kind == kindSignal {
+			req.ParentInstance, req.ParentExecution = "", ""
+		}
+		b, err := marshalJSON(req)
+		if err != nil {
+			return c.doneTask(err)
+		}
+		t.input = b
+	}
+	c.schedule(t)
+	if kind == kindSignal {
+		t.state = stateSucceeded
+		return t
+	}
+	key := strings.ToLower(requestID)
+	if c.waiters == nil {
+		c.waiters = make(map[string][]*Task)
+	}
+	c.waiters[key] = append(c.waiters[key], t)
+	return t
+}

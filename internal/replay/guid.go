@@ -1,0 +1,57 @@
+package replay
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"strconv"
+	"time"
+)
+
+// guidNamespace is the RFC 4122 namespace the .NET Durable Functions SDK uses
+// for NewGuid, so ids derived the same way match across SDKs.
+var guidNamespace = [16]byte{0x9e, 0x95, 0x29, 0x59, 0x5e, 0x33, 0x4d, 0xaf, 0x82, 0x7f, 0x2f, 0xa1, 0x29, 0x37, 0xb8, 0x75}
+
+// NewGUID returns a deterministic RFC 4122 version 5 UUID derived from the
+// instance id, the current orchestration time and a per-execution counter,
+// as the .NET SDK does: replays produce the same sequence of ids.
+func (c *Context) NewGUID() string {
+	name := c.instanceID + "_" + formatDotNetRoundTrip(c.now) + "_" + strconv.Itoa(c.guidCounter)
+	c.guidCounter++
+	return uuidV5(guidNamespace, name)
+}
+
+func uuidV5(ns [16]byte, name string) string {
+	h := sha1.New()
+	h.Write(ns[:])
+	h.Write([]byte(name))
+	var u [16]byte
+	copy(u[:], h.Sum(nil))
+	u[6] = (u[6] & 0x0f) | 0x50
+	u[8] = (u[8] & 0x3f) | 0x80
+	var buf [36]byte
+	hex.Encode(buf[0:8], u[0:4])
+	buf[8] = '-'
+	hex.Encode(buf[9:13], u[4:6])
+	buf[13] = '-'
+	hex.Encode(buf[14:18], u[6:8])
+	buf[18] = '-'
+	hex.Encode(buf[19:23], u[8:10])
+	buf[23] = '-'
+	hex.Encode(buf[24:], u[10:])
+	return string(buf[:])
+}
+
+// formatDotNetRoundTrip formats t like .NET's "o" format for a UTC DateTime:
+// seven fractional digits and a Z.
+func formatDotNetRoundTrip(t time.Time) string {
+	t = t.UTC()
+	return t.Format("2006-01-02T15:04:05") + "." + pad7(t.Nanosecond()/100) + "Z"
+}
+
+func pad7(n int) string {
+	s := strconv.Itoa(n)
+	for len(s) < 7 {
+		s = "0" + s
+	}
+	return s
+}
