@@ -453,6 +453,8 @@ func segmentRegex(parts []segmentPart, last bool) (piece string, optional bool, 
 			return "", false, 0, fmt.Errorf("catch-all parameter %q must be a whole segment", p.name)
 		case p.optional && !lastPart:
 			return "", false, 0, fmt.Errorf("optional parameter %q must be at the end of the segment", p.name)
+		case p.optional && (i < 2 || parts[i-2].param == nil):
+			return "", false, 0, fmt.Errorf("optional parameter %q must follow another parameter and a separator, as in {name}.{ext?}", p.name)
 		case p.optional:
 			// "{name}.{ext?}": the literal before an optional parameter is
 			// optional with it.

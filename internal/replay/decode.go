@@ -98,4 +98,3 @@ func (t *Task) ResultJSON() (string, error) {
 	}
 	return t.result, nil
 }
-
