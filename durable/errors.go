@@ -2,6 +2,7 @@ package durable
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/godurable/durablefunctions/internal/history"
 	"github.com/godurable/durablefunctions/internal/replay"
@@ -29,3 +30,40 @@ var (
 	ErrDuplicateFunction = errors.New("durable: function already registered")
 	ErrInvalidName       = errors.New("durable: invalid function name")
 )
+
+// Client errors. Client methods wrap them with the instance id; test with
+// errors.Is.
+var (
+	// ErrInstanceNotFound: no instance has the id.
+	ErrInstanceNotFound = errors.New("durable: instance not found")
+	// ErrInstanceExists: StartNew with the id of an instance that is still
+	// Pending, Running or Suspended.
+	ErrInstanceExists = errors.New("durable: an active instance with this id already exists")
+	// ErrInvalidInstanceID: the id is empty, longer than 256 characters,
+	// starts with '@', or contains '/', '\', '#', '?' or control characters.
+	ErrInvalidInstanceID = errors.New("durable: invalid instance id")
+)
+
+// InvalidStateError is returned when an operation does not apply to the
+// instance's current status (raising an event to a completed instance,
+// rewinding one that did not fail, resuming one that is not suspended).
+type InvalidStateError struct {
+	InstanceID string
+	Operation  string
+	Status     RuntimeStatus
+}
+
+func (e *InvalidStateError) Error() string {
+	return fmt.Sprintf("durable: instance %q: cannot %s an instance that is %s", e.InstanceID, e.Operation, e.Status)
+}
+
+// UnknownFunctionError is returned when a client names an orchestrator (or
+// entity) that is not registered.
+type UnknownFunctionError struct {
+	Kind string // "orchestrator" or "entity"
+	Name string
+}
+
+func (e *UnknownFunctionError) Error() string {
+	return fmt.Sprintf("durable: the %s function '%s' doesn't exist", e.Kind, e.Name)
+}

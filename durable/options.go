@@ -19,31 +19,40 @@ type RetryPolicy struct {
 }
 
 // CallOption configures CallActivity and CallSubOrchestrator.
-type CallOption func(*callOptions)
+type CallOption interface{ applyCall(*callOptions) }
 
 type callOptions struct {
 	retry      *replay.RetryPolicy
 	instanceID string
 }
 
+type callOptionFunc func(*callOptions)
+
+func (f callOptionFunc) applyCall(o *callOptions) { f(o) }
+
 // WithRetry retries the call according to policy.
 func WithRetry(policy RetryPolicy) CallOption {
-	return func(o *callOptions) {
+	return callOptionFunc(func(o *callOptions) {
 		p := replay.RetryPolicy(policy)
 		o.retry = &p
-	}
+	})
 }
 
-// WithInstanceID sets a sub-orchestration's instance id (ignored by
-// CallActivity).
-func WithInstanceID(id string) CallOption {
-	return func(o *callOptions) { o.instanceID = id }
-}
+// InstanceIDOption chooses an instance id: for a sub-orchestration
+// (CallSubOrchestrator) or a new instance (Client.StartNew).
+type InstanceIDOption string
+
+// WithInstanceID sets the instance id of a sub-orchestration or of an
+// instance a client starts. CallActivity ignores it.
+func WithInstanceID(id string) InstanceIDOption { return InstanceIDOption(id) }
+
+func (id InstanceIDOption) applyCall(o *callOptions)   { o.instanceID = string(id) }
+func (id InstanceIDOption) applyStart(o *startOptions) { o.instanceID = string(id) }
 
 func applyCallOptions(opts []CallOption) callOptions {
 	var o callOptions
 	for _, opt := range opts {
-		opt(&o)
+		opt.applyCall(&o)
 	}
 	return o
 }

@@ -1,0 +1,109 @@
+package durable
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/godurable/durablefunctions/internal/backend"
+	"github.com/godurable/durablefunctions/internal/engine"
+	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/replay"
+)
+
+// Store is where a task hub keeps its state: an embedded SQLite file, memory,
+// or Azure Storage. Open one with the constructors in this package.
+type Store = backend.Backend
+
+// Runtime runs a task hub: it dispatches orchestrations, activities and
+// entities registered in a Registry over a Store, and hands out Clients.
+type Runtime struct {
+	reg    *Registry
+	store  Store
+	engine *engine.Engine
+	client *Client
+}
+
+// RuntimeOption configures NewRuntime.
+type RuntimeOption func(*runtimeOptions)
+
+type runtimeOptions struct {
+	engine engine.Options
+}
+
+// WithLogger sends the runtime's and the orchestrations' logs to l.
+func WithLogger(l *slog.Logger) RuntimeOption {
+	return func(o *runtimeOptions) { o.engine.Logger = l }
+}
+
+// WithConcurrency bounds the orchestrations, activities and entities that
+// run at once (host.json maxConcurrent*Functions); zero keeps a default.
+func WithConcurrency(orchestrations, activities, entities int) RuntimeOption {
+	return func(o *runtimeOptions) {
+		o.engine.MaxConcurrentOrchestrations = orchestrations
+		o.engine.MaxConcurrentActivities = activities
+		o.engine.MaxConcurrentEntities = entities
+	}
+}
+
+// WithMaxTimerInterval chains timers longer than max from legs of interval
+// (Azure Storage: 6 days and 3 days).
+func WithMaxTimerInterval(max, interval time.Duration) RuntimeOption {
+	return func(o *runtimeOptions) {
+		o.engine.MaxTimerInterval, o.engine.LongTimerInterval = max, interval
+	}
+}
+
+// withClock substitutes the clock (the test kit's virtual time).
+func withClock(c backend.Clock) RuntimeOption {
+	return func(o *runtimeOptions) { o.engine.Clock = c }
+}
+
+// NewRuntime returns a runtime for reg over store. Call Start to begin
+// processing.
+func NewRuntime(reg *Registry, store Store, opts ...RuntimeOption) *Runtime {
+	var o runtimeOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.engine.Clock == nil {
+		o.engine.Clock = backend.SystemClock{}
+	}
+	eng := engine.New(store, executor{reg}, o.engine)
+	return &Runtime{
+		reg: reg, store: store, engine: eng,
+		client: &Client{be: store, reg: reg, eng: eng, clock: o.engine.Clock},
+	}
+}
+
+// Start begins dispatching work.
+func (rt *Runtime) Start() { rt.engine.Start() }
+
+// Stop stops taking work and waits (until ctx ends) for work in flight.
+func (rt *Runtime) Stop(ctx context.Context) error { return rt.engine.Stop(ctx) }
+
+// Close stops the runtime and closes its store.
+func (rt *Runtime) Close(ctx context.Context) error {
+	err := rt.Stop(ctx)
+	if cerr := rt.store.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Client returns a client for the runtime's task hub.
+func (rt *Runtime) Client() *Client { return rt.client }
+
+// Registry returns the runtime's registry.
+func (rt *Runtime) Registry() *Registry { return rt.reg }
+
+// executor adapts a Registry to the engine.
+type executor struct{ r *Registry }
+
+func (x executor) RunOrchestration(name string, ep replay.Episode, opts replay.Options) *replay.Result {
+	return x.r.runOrchestration(name, ep, opts)
+}
+
+func (x executor) RunActivity(ctx context.Context, name, instanceID, input string) (string, *history.FailureDetails) {
+	return x.r.runActivity(ctx, name, instanceID, input)
+}

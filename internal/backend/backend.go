@@ -1,0 +1,272 @@
+// Package backend defines the one narrow interface every store implements
+// (memory, sqlite, Azure Storage) and the values that cross it.
+//
+// A store is a set of queues plus instance state and history. It knows
+// nothing of replay or of what messages mean: the engine decides what to
+// do with a work item and hands back one commit, which the store applies
+// atomically (or, for Azure Storage, in a crash-safe order that the next
+// reader repairs).
+//
+// Delivery is at-least-once: a work item that is neither completed nor
+// abandoned (the worker crashed) is delivered again later. Commits are
+// exactly-once: a commit for a work item whose lock was lost fails with
+// ErrWorkItemLost and changes nothing.
+package backend
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/godurable/durablefunctions/internal/history"
+)
+
+// Sentinel errors returned (possibly wrapped) by Backend methods.
+var (
+	// ErrNotFound: no instance with that id exists (GetInstance,
+	// GetHistory, PurgeInstance).
+	ErrNotFound = errors.New("instance not found")
+	// ErrInstanceExists: CreateInstance found an instance with the id in a
+	// status the request's dedupe rule refuses (by default Pending, Running,
+	// Suspended or ContinuedAsNew).
+	ErrInstanceExists = errors.New("an instance with this id already exists")
+	// ErrWorkItemLost: the work item's lock expired or was taken by another
+	// worker; the commit or abandon was not applied.
+	ErrWorkItemLost = errors.New("work item lock lost")
+	// ErrClosed: the store was closed.
+	ErrClosed = errors.New("store closed")
+	// ErrInvalidQuery: a continuation token or filter the store cannot use.
+	ErrInvalidQuery = errors.New("invalid query")
+)
+
+// Backend is the store interface. All methods are safe for concurrent use.
+type Backend interface {
+	// CreateInstance creates (or replaces) an instance and queues its
+	// ExecutionStarted message. start.OrchestrationInstance names the
+	// instance and its new execution. A finished instance (Completed,
+	// Failed, Terminated, Canceled) with the same id is replaced: its
+	// history and row are discarded. An active one fails with
+	// ErrInstanceExists unless opts.DedupeStatuses says otherwise.
+	CreateInstance(ctx context.Context, start *history.Event, opts CreateOptions) error
+
+	// SendMessages queues messages for instances (external events,
+	// terminate, suspend, resume, rewind, entity operations). The store does
+	// not check that the target exists: the engine decides on delivery.
+	SendMessages(ctx context.Context, msgs ...Message) error
+
+	// NextOrchestrationWorkItem blocks until some instance of the given kind
+	// has visible messages, locks that instance and returns its state,
+	// history and messages. It returns ctx.Err() when ctx ends and ErrClosed
+	// when the store closes. An instance is never in two work items at once.
+	NextOrchestrationWorkItem(ctx context.Context, kind WorkKind) (*OrchestrationWorkItem, error)
+	// CompleteOrchestrationWorkItem applies c atomically: history,
+	// instance row, outbound messages and activity requests are written and
+	// the work item's messages deleted, or nothing happens. Messages that
+	// arrived for the instance while it was locked stay queued.
+	CompleteOrchestrationWorkItem(ctx context.Context, wi *OrchestrationWorkItem, c *OrchestrationCommit) error
+	// AbandonOrchestrationWorkItem unlocks the instance; its messages become
+	// visible again after retryAfter, with their dequeue count kept.
+	AbandonOrchestrationWorkItem(ctx context.Context, wi *OrchestrationWorkItem, retryAfter time.Duration) error
+
+	// NextActivityWorkItem blocks until an activity request is visible and
+	// locks it.
+	NextActivityWorkItem(ctx context.Context) (*ActivityWorkItem, error)
+	// CompleteActivityWorkItem atomically deletes the request and queues its
+	// result (TaskCompleted or TaskFailed) for the orchestration.
+	CompleteActivityWorkItem(ctx context.Context, wi *ActivityWorkItem, result *history.Event) error
+	// AbandonActivityWorkItem makes the request visible again after
+	// retryAfter.
+	AbandonActivityWorkItem(ctx context.Context, wi *ActivityWorkItem, retryAfter time.Duration) error
+
+	// GetInstance returns an instance's row, or ErrNotFound.
+	GetInstance(ctx context.Context, instanceID string) (*Instance, error)
+	// GetHistory returns the history of an instance's current execution, or
+	// ErrNotFound.
+	GetHistory(ctx context.Context, instanceID string) ([]*history.Event, error)
+	// ListInstances returns one page of instances matching q, ordered by
+	// creation time then id, and a token for the next page ("" when none).
+	ListInstances(ctx context.Context, q *Query) (*Page, error)
+	// PurgeInstance deletes an instance's row, history and queued messages.
+	// It returns ErrNotFound when there is no such instance.
+	PurgeInstance(ctx context.Context, instanceID string) error
+	// PurgeInstances deletes every finished instance matching f and returns
+	// how many it deleted.
+	PurgeInstances(ctx context.Context, f *PurgeFilter) (int, error)
+
+	// Close releases the store's resources; blocked Next calls return
+	// ErrClosed.
+	Close() error
+}
+
+// WorkKind selects which instances a dispatcher takes work for.
+type WorkKind int
+
+const (
+	// Orchestrations are instances whose id does not start with '@'.
+	Orchestrations WorkKind = iota
+	// Entities are instances whose id starts with '@'.
+	Entities
+)
+
+// KindOf returns the work kind of an instance id.
+func KindOf(instanceID string) WorkKind {
+	if len(instanceID) > 0 && instanceID[0] == '@' {
+		return Entities
+	}
+	return Orchestrations
+}
+
+// CreateOptions tune CreateInstance.
+type CreateOptions struct {
+	// DedupeStatuses lists the statuses of an existing instance that make
+	// CreateInstance fail with ErrInstanceExists. Nil means the Durable
+	// Functions default: Pending, Running, Suspended, ContinuedAsNew.
+	DedupeStatuses []history.RuntimeStatus
+	// VisibleAt delays the start message (scheduled start); zero means now.
+	VisibleAt time.Time
+}
+
+// Message is a queued history event addressed to an instance.
+type Message struct {
+	// InstanceID is the destination instance.
+	InstanceID string
+	// ExecutionID, when set, is the destination execution: the engine drops
+	// messages for an execution that is no longer current.
+	ExecutionID string
+	Event       *history.Event
+	// VisibleAt delays delivery (durable timers, scheduled signals).
+	VisibleAt time.Time
+
+	// Set by the store on delivery.
+	ID           string
+	DequeueCount int
+}
+
+// Instance is an instance's row: its current status and payloads.
+type Instance struct {
+	InstanceID  string
+	ExecutionID string
+	Name        string
+	Status      history.RuntimeStatus
+	// Input, Output and CustomStatus are JSON text ("" when none). For an
+	// entity, Input holds the entity's serialized scheduler state.
+	Input        string
+	Output       string
+	CustomStatus string
+	Failure      *history.FailureDetails
+
+	CreatedAt       time.Time
+	LastUpdatedAt   time.Time
+	CompletedAt     time.Time // zero until the instance finishes
+	ScheduledStart  time.Time // zero when started at once
+	ParentInstance  string
+	ParentExecution string
+}
+
+// OrchestrationWorkItem is a locked instance with its pending messages.
+type OrchestrationWorkItem struct {
+	InstanceID string
+	// Instance is nil when the instance has no row yet (a sub-orchestration
+	// or entity receiving its first message) or no longer has one (purged).
+	Instance *Instance
+	// History is the current execution's history.
+	History  []*history.Event
+	Messages []*Message
+	// Lock is store-private.
+	Lock any
+}
+
+// OrchestrationCommit is the outcome of processing one work item.
+type OrchestrationCommit struct {
+	// Instance is the new row. Nil deletes nothing and writes nothing: used
+	// to drop messages for an instance that does not exist.
+	Instance *Instance
+	// ReplaceHistory discards the stored history first (a new execution,
+	// continue-as-new, rewind, or an entity whose state lives in the row).
+	ReplaceHistory bool
+	// NewHistory is appended to the history (after the replace).
+	NewHistory []*history.Event
+	// Messages go to instances' queues (other instances, and timers to this
+	// one with VisibleAt).
+	Messages []Message
+	// Activities are TaskScheduled events to run, for this instance's
+	// ExecutionID.
+	Activities []*history.Event
+}
+
+// ActivityWorkItem is a locked activity request.
+type ActivityWorkItem struct {
+	InstanceID   string
+	ExecutionID  string
+	Event        *history.Event // TaskScheduled: EventID, Name, Input
+	DequeueCount int
+	Lock         any
+}
+
+// InstanceKind filters queries by what instances are.
+type InstanceKind int
+
+const (
+	// OnlyOrchestrations excludes entities ('@' ids).
+	OnlyOrchestrations InstanceKind = iota
+	// OnlyEntities returns entities only.
+	OnlyEntities
+	// AllInstances returns both.
+	AllInstances
+)
+
+// Query filters ListInstances. Zero values mean "no filter".
+type Query struct {
+	Kind             InstanceKind
+	CreatedFrom      time.Time
+	CreatedTo        time.Time
+	Statuses         []history.RuntimeStatus
+	InstanceIDPrefix string
+	// PageSize is the largest page wanted (0: the store's default, 100).
+	PageSize          int
+	ContinuationToken string
+	// WithPayloads includes Input, Output and CustomStatus; without it they
+	// may be left empty.
+	WithPayloads bool
+}
+
+// Page is one page of query results.
+type Page struct {
+	Instances         []*Instance
+	ContinuationToken string
+}
+
+// PurgeFilter selects finished instances to purge. Statuses other than
+// Completed, Failed, Terminated and Canceled are ignored; none means all
+// four.
+type PurgeFilter struct {
+	Kind         InstanceKind
+	CreatedFrom  time.Time
+	CreatedTo    time.Time
+	Statuses     []history.RuntimeStatus
+	CompletedTo  time.Time // only instances that finished before this (retention)
+	InstanceIDs  []string  // only these ids (used for recursive purge)
+	MaxInstances int       // stop after this many (0: no limit)
+}
+
+// Clock tells stores the time; tests substitute a virtual clock.
+type Clock interface {
+	Now() time.Time
+	// After is like time.After on this clock.
+	After(d time.Duration) <-chan time.Time
+}
+
+// SystemClock is the wall clock.
+type SystemClock struct{}
+
+// Now returns time.Now in UTC.
+func (SystemClock) Now() time.Time { return time.Now().UTC() }
+
+// After returns time.After(d).
+func (SystemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// DefaultDedupeStatuses are the statuses that make CreateInstance refuse an
+// existing id.
+var DefaultDedupeStatuses = []history.RuntimeStatus{
+	history.StatusPending, history.StatusRunning, history.StatusSuspended, history.StatusContinuedAsNew,
+}

@@ -1,0 +1,118 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/godurable/durablefunctions/internal/backend"
+	"github.com/godurable/durablefunctions/internal/backend/storekit"
+	"github.com/godurable/durablefunctions/internal/history"
+)
+
+// GetInstance returns a copy of the instance's row.
+func (s *Store) GetInstance(ctx context.Context, instanceID string) (*backend.Instance, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, fmt.Errorf("get instance %q: %w", instanceID, err)
+	}
+	defer s.mu.Unlock()
+	in := s.instances[instanceID]
+	if in == nil || in.row == nil {
+		return nil, fmt.Errorf("get instance %q: %w", instanceID, backend.ErrNotFound)
+	}
+	return storekit.CloneInstance(in.row), nil
+}
+
+// GetHistory returns copies of the current execution's events.
+func (s *Store) GetHistory(ctx context.Context, instanceID string) ([]*history.Event, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, fmt.Errorf("get history of instance %q: %w", instanceID, err)
+	}
+	defer s.mu.Unlock()
+	in := s.instances[instanceID]
+	if in == nil || in.row == nil {
+		return nil, fmt.Errorf("get history of instance %q: %w", instanceID, backend.ErrNotFound)
+	}
+	return storekit.CloneEvents(in.history), nil
+}
+
+// ListInstances returns one page of matching rows in (CreatedAt, id)
+// order.
+func (s *Store) ListInstances(ctx context.Context, q *backend.Query) (*backend.Page, error) {
+	if q == nil {
+		q = &backend.Query{}
+	}
+	cur, resume, err := storekit.DecodeToken(q.ContinuationToken)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.begin(ctx); err != nil {
+		return nil, fmt.Errorf("list instances: %w", err)
+	}
+	var all []*backend.Instance
+	for _, in := range s.instances {
+		if in.row != nil && storekit.QueryMatches(q, in.row) && (!resume || cur.After(in.row)) {
+			all = append(all, in.row)
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(all, storekit.CompareInstances)
+	size := storekit.PageSize(q)
+	page := &backend.Page{}
+	if len(all) > size {
+		all = all[:size]
+		last := all[size-1]
+		page.ContinuationToken = storekit.EncodeToken(storekit.Cursor{CreatedAt: last.CreatedAt, InstanceID: last.InstanceID})
+	}
+	page.Instances = make([]*backend.Instance, len(all))
+	for i, row := range all {
+		c := storekit.CloneInstance(row)
+		if !q.WithPayloads {
+			c.Input, c.Output, c.CustomStatus = "", "", ""
+		}
+		page.Instances[i] = c
+	}
+	return page, nil
+}
+
+// PurgeInstance deletes the instance's row, history and queued messages.
+func (s *Store) PurgeInstance(ctx context.Context, instanceID string) error {
+	if err := s.begin(ctx); err != nil {
+		return fmt.Errorf("purge instance %q: %w", instanceID, err)
+	}
+	defer s.mu.Unlock()
+	in := s.instances[instanceID]
+	if in == nil || in.row == nil {
+		return fmt.Errorf("purge instance %q: %w", instanceID, backend.ErrNotFound)
+	}
+	s.drop(in)
+	return nil
+}
+
+// PurgeInstances deletes the finished instances f selects.
+func (s *Store) PurgeInstances(ctx context.Context, f *backend.PurgeFilter) (int, error) {
+	if f == nil {
+		f = &backend.PurgeFilter{}
+	}
+	if err := s.begin(ctx); err != nil {
+		return 0, fmt.Errorf("purge instances: %w", err)
+	}
+	defer s.mu.Unlock()
+	statuses := storekit.PurgeStatuses(f)
+	var victims []*instance
+	for _, in := range s.instances {
+		if in.row != nil && storekit.PurgeMatches(f, statuses, in.row) {
+			victims = append(victims, in)
+		}
+	}
+	if f.MaxInstances > 0 && len(victims) > f.MaxInstances {
+		// Purge the oldest first, so that repeated calls make progress in a
+		// predictable order.
+		slices.SortFunc(victims, func(a, b *instance) int { return storekit.CompareInstances(a.row, b.row) })
+		victims = victims[:f.MaxInstances]
+	}
+	for _, in := range victims {
+		s.drop(in)
+	}
+	return len(victims), nil
+}
