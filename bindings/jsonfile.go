@@ -10,13 +10,13 @@ import (
 
 // readJSONFile reads a JSON configuration file the way the Functions host
 // does: comments (// and /* */) are allowed and a UTF-8 byte order mark is
-// ignored. Syntax errors are reported with a line and column.
-func readJSONFile(path string, v any) error {
+// ignored. Syntax errors are reported as "display:line:col: ...".
+func readJSONFile(path, display string, v any) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	return decodeJSONConfig(path, data, v)
+	return decodeJSONConfig(display, data, v)
 }
 
 func decodeJSONConfig(name string, data []byte, v any) error {
@@ -49,6 +49,9 @@ func lineCol(data []byte, offset int64) (line, col int) {
 		offset = int64(len(data))
 	}
 	line, col = 1, 1
+	if offset > 0 {
+		offset-- // the offending byte is the last one read
+	}
 	for _, b := range data[:offset] {
 		if b == '\n' {
 			line++

@@ -239,6 +239,9 @@ func paramEnd(seg string, from int) (int, error) {
 			}
 		}
 	}
+	if depth > 0 {
+		return 0, fmt.Errorf("unclosed '(' in a constraint")
+	}
 	return 0, fmt.Errorf("unclosed '{'")
 }
 
@@ -440,6 +443,8 @@ func segmentRegex(parts []segmentPart, last bool) (piece string, optional bool, 
 	}
 	var b strings.Builder
 	rank = '1'
+	final := parts[len(parts)-1]
+	endsOptional := final.param != nil && final.param.optional
 	for i, part := range parts {
 		if part.param == nil {
 			b.WriteString("(?i:" + regexp.QuoteMeta(part.literal) + ")")
@@ -456,16 +461,22 @@ func segmentRegex(parts []segmentPart, last bool) (piece string, optional bool, 
 		case p.optional && (i < 2 || parts[i-2].param == nil):
 			return "", false, 0, fmt.Errorf("optional parameter %q must follow another parameter and a separator, as in {name}.{ext?}", p.name)
 		case p.optional:
-			// "{name}.{ext?}": the literal before an optional parameter is
-			// optional with it.
+			// "{name}.{ext?}": the separator is optional with the
+			// parameter, which cannot contain the separator, so that
+			// "a.b.c" gives name "a.b" and ext "c" as in ASP.NET Core.
+			sep := parts[i-1].literal
 			prev := b.String()
 			litStart := strings.LastIndex(prev, "(?i:")
 			b.Reset()
-			b.WriteString(prev[:litStart] + "(?:" + prev[litStart:] + "([^/]+))?")
+			b.WriteString(prev[:litStart] + "(?:" + prev[litStart:] + "([^/" + regexp.QuoteMeta(sep[:1]) + "]+))?")
 		case lastPart:
 			b.WriteString("([^/]+)")
-		default:
+		case endsOptional:
 			b.WriteString("([^/]+?)")
+		default:
+			// Greedy: complex segments match from the right, so the last
+			// separator splits "report.final.pdf" into "report.final" and "pdf".
+			b.WriteString("([^/]+)")
 		}
 	}
 	return b.String(), false, rank, nil

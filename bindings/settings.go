@@ -98,7 +98,7 @@ func readLocalSettings(path string) (map[string]string, error) {
 		IsEncrypted bool
 		Values      map[string]any
 	}
-	err := readJSONFile(path, &file)
+	err := readJSONFile(path, path, &file)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

@@ -73,7 +73,7 @@ type episode struct {
 	appended []*history.Event
 	// opened is set once this commit has an OrchestratorStarted.
 	opened bool
-	out      backend.OrchestrationCommit
+	out    backend.OrchestrationCommit
 }
 
 func (e *Engine) processOrchestration(wi *backend.OrchestrationWorkItem) (*backend.OrchestrationCommit, time.Duration) {
@@ -317,4 +317,3 @@ func newExecutionID() string {
 
 // NewExecutionID is exported for clients creating instances.
 func NewExecutionID() string { return newExecutionID() }
-

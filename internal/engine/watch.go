@@ -56,4 +56,3 @@ func (e *Engine) Forget(instanceID string, ch <-chan struct{}) {
 		e.watch.m[instanceID] = chans
 	}
 }
-

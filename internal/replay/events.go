@@ -101,7 +101,7 @@ func (c *Context) completeWaiter(t *Task, input string, at int) {
 // removeWaiter withdraws a waiter that gave up (timed out), so that the next
 // event with its name is buffered instead of lost.
 func (c *Context) removeWaiter(t *Task) {
-	key := t.name
+	key := strings.ToLower(t.name) // t.name is the name as the code spelled it
 	q := c.waiters[key]
 	for i, w := range q {
 		if w == t {
