@@ -19,6 +19,10 @@ type TaskFailedError = replay.TaskFailedError
 // before the event arrived.
 type TimeoutError = replay.TimeoutError
 
+// LockingRulesViolationError is returned when code inside a critical section
+// breaks its rules (see LockEntities).
+type LockingRulesViolationError = replay.LockingRulesViolationError
+
 // FailureDetails describes a failure as history and status queries record it.
 type FailureDetails = history.FailureDetails
 

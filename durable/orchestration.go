@@ -152,6 +152,35 @@ func (ctx *OrchestrationContext) SignalEntity(id EntityID, operation string, inp
 	return ctx.c.SignalEntity(id.String(), operation, input, o.at)
 }
 
+// LockEntities enters a critical section: it acquires the locks of the
+// entities (in a global order, so critical sections never deadlock) and
+// returns once all are held. Until release is called (or the orchestration
+// ends), no one else's operations run on those entities. Inside the section
+// only the locked entities may be called, one call at a time per entity;
+// locked entities may not be signaled, and no sub-orchestration may start.
+// Breaking a rule returns a *LockingRulesViolationError.
+//
+//	release, err := ctx.LockEntities(from, to)
+//	if err != nil { return nil, err }
+//	defer release()
+func (ctx *OrchestrationContext) LockEntities(ids ...EntityID) (release func(), err error) {
+	sids := make([]string, len(ids))
+	for i, id := range ids {
+		if err := id.Validate(); err != nil {
+			return nil, err
+		}
+		sids[i] = id.String()
+	}
+	t, err := ctx.c.LockEntities(sids)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.Await(nil); err != nil {
+		return nil, err
+	}
+	return ctx.c.ReleaseLocks, nil
+}
+
 func unwrap(tasks []Task) []*replay.Task {
 	out := make([]*replay.Task, len(tasks))
 	for i, t := range tasks {

@@ -17,6 +17,7 @@ type Registry struct {
 	mu            sync.RWMutex
 	orchestrators map[string]named[OrchestratorFunc]
 	activities    map[string]named[ActivityFunc]
+	entities      map[string]named[EntityFunc]
 }
 
 type named[F any] struct {
@@ -29,6 +30,7 @@ func NewRegistry() *Registry {
 	return &Registry{
 		orchestrators: make(map[string]named[OrchestratorFunc]),
 		activities:    make(map[string]named[ActivityFunc]),
+		entities:      make(map[string]named[EntityFunc]),
 	}
 }
 
@@ -40,6 +42,11 @@ func (r *Registry) AddOrchestrator(name string, fn OrchestratorFunc) error {
 // AddActivity registers an activity under name.
 func (r *Registry) AddActivity(name string, fn ActivityFunc) error {
 	return add(r, r.activities, "activity", name, fn)
+}
+
+// AddEntity registers an entity under name.
+func (r *Registry) AddEntity(name string, fn EntityFunc) error {
+	return add(r, r.entities, "entity", name, fn)
 }
 
 func add[F any](r *Registry, m map[string]named[F], kind, name string, fn F) error {
@@ -64,6 +71,8 @@ func isNilFunc[F any](fn F) bool {
 	case OrchestratorFunc:
 		return f == nil
 	case ActivityFunc:
+		return f == nil
+	case EntityFunc:
 		return f == nil
 	}
 	return false
@@ -107,6 +116,15 @@ func lookup[F any](r *Registry, m map[string]named[F], name string) (F, bool) {
 // HasOrchestrator reports whether name is a registered orchestrator.
 func (r *Registry) HasOrchestrator(name string) bool {
 	_, ok := lookup(r, r.orchestrators, name)
+	return ok
+}
+
+// Entities lists the registered entity names.
+func (r *Registry) Entities() []string { return names(r, r.entities) }
+
+// HasEntity reports whether name is a registered entity.
+func (r *Registry) HasEntity(name string) bool {
+	_, ok := lookup(r, r.entities, name)
 	return ok
 }
 

@@ -69,7 +69,11 @@ func NewRuntime(reg *Registry, store Store, opts ...RuntimeOption) *Runtime {
 	if o.engine.Clock == nil {
 		o.engine.Clock = backend.SystemClock{}
 	}
-	eng := engine.New(store, executor{reg}, o.engine)
+	log := o.engine.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	eng := engine.New(store, executor{r: reg, log: log}, o.engine)
 	return &Runtime{
 		reg: reg, store: store, engine: eng,
 		client: &Client{be: store, reg: reg, eng: eng, clock: o.engine.Clock},
@@ -98,7 +102,10 @@ func (rt *Runtime) Client() *Client { return rt.client }
 func (rt *Runtime) Registry() *Registry { return rt.reg }
 
 // executor adapts a Registry to the engine.
-type executor struct{ r *Registry }
+type executor struct {
+	r   *Registry
+	log *slog.Logger
+}
 
 func (x executor) RunOrchestration(name string, ep replay.Episode, opts replay.Options) *replay.Result {
 	return x.r.runOrchestration(name, ep, opts)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/godurable/durablefunctions/internal/backend"
@@ -70,4 +71,61 @@ func entityOrEventMessage(now time.Time, a *history.Event) backend.Message {
 		}
 	}
 	return m
+}
+
+// EntitySchedulerState is what an entity's instance row keeps in Input: its
+// state, whether it exists, the operations waiting for it and the
+// orchestration holding its lock.
+type EntitySchedulerState struct {
+	Exists   bool                    `json:"exists"`
+	State    string                  `json:"state,omitempty"`
+	Queue    []*replay.EntityRequest `json:"queue,omitempty"`
+	LockedBy string                  `json:"lockedBy,omitempty"`
+}
+
+// DecodeEntityState reads the scheduler state from an entity's row.
+func DecodeEntityState(input string) (*EntitySchedulerState, error) {
+	st := &EntitySchedulerState{}
+	if input == "" {
+		return st, nil
+	}
+	if err := json.Unmarshal([]byte(input), st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func isNotFound(err error) bool { return err != nil && errors.Is(err, backend.ErrNotFound) }
+
+// heldLocks returns the entities whose locks the execution requested and
+// has not released, from its history.
+func heldLocks(h []*history.Event) (ids []string, requestID string) {
+	for _, e := range h {
+		if e.EventType != history.EventSent {
+			continue
+		}
+		switch e.Name {
+		case replay.EntityOperationEvent:
+			var req replay.EntityRequest
+			if json.Unmarshal([]byte(e.Input), &req) == nil && len(req.LockSet) > 0 {
+				ids, requestID = req.LockSet, req.ID
+			}
+		case replay.EntityReleaseEvent:
+			ids, requestID = nil, ""
+		}
+	}
+	return ids, requestID
+}
+
+// releaseLocks releases the entity locks an ending orchestration holds.
+func (ep *episode) releaseLocks() {
+	ids, reqID := heldLocks(ep.hist)
+	if len(ids) == 0 {
+		return
+	}
+	body, _ := json.Marshal(replay.EntityRelease{ParentInstance: ep.inst.InstanceID, LockRequestID: reqID})
+	for _, id := range ids {
+		ep.out.Messages = append(ep.out.Messages, backend.Message{InstanceID: id,
+			Event: history.NewEventRaised(ep.now, replay.EntityReleaseEvent, string(body))})
+	}
 }

@@ -3,6 +3,7 @@ package replay
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -40,13 +41,11 @@ func (c *Context) CallActivity(name string, input any, retry *RetryPolicy) *Task
 func (c *Context) callActivity(name string, input any) *Task {
 	t := c.newTask(kindActivity)
 	t.name = name
-	if c.isNew() {
-		js, err := encodeInput(input)
-		if err != nil {
-			return c.doneTask(&InputError{What: fmt.Sprintf("input of activity %q", name), Err: err})
-		}
-		t.input = js
+	js, err := c.encodeActionInput(input)
+	if err != nil {
+		return c.doneTask(&InputError{What: fmt.Sprintf("input of activity %q", name), Err: err})
 	}
+	t.input = js
 	c.schedule(t)
 	return t
 }
@@ -58,6 +57,9 @@ func (c *Context) CallSubOrchestrator(name, instanceID string, input any, retry 
 	if c.exiting {
 		return c.inert()
 	}
+	if c.critical != nil {
+		return c.doneTask(lockViolation("a sub-orchestration cannot be started inside a critical section"))
+	}
 	if instanceID != "" && (instanceID == c.instanceID || instanceID[0] == '@') {
 		return c.doneTask(fmt.Errorf("durable: sub-orchestration instance id %q is not allowed: it must differ from the parent's id and must not start with '@'", instanceID))
 	}
@@ -68,13 +70,11 @@ func (c *Context) CallSubOrchestrator(name, instanceID string, input any, retry 
 		if t.instanceID == "" {
 			t.instanceID = fmt.Sprintf("%s:%d", c.ExecutionID(), c.seq)
 		}
-		if c.isNew() {
-			js, err := encodeInput(input)
-			if err != nil {
-				return c.doneTask(&InputError{What: fmt.Sprintf("input of sub-orchestration %q", name), Err: err})
-			}
-			t.input = js
+		js, err := c.encodeActionInput(input)
+		if err != nil {
+			return c.doneTask(&InputError{What: fmt.Sprintf("input of sub-orchestration %q", name), Err: err})
 		}
+		t.input = js
 		c.schedule(t)
 		return t
 	}
@@ -108,6 +108,9 @@ func (c *Context) timer(fireAt time.Time) *Task {
 }
 
 func (c *Context) nextLongTimerLeg(lt *Task) {
+	if c.exiting {
+		return // the code has finished: take no more actions
+	}
 	interval := c.opts.LongTimerInterval
 	if interval <= 0 || interval > c.opts.MaxTimerInterval {
 		interval = c.opts.MaxTimerInterval
@@ -142,14 +145,14 @@ func (c *Context) WhenAll(tasks []*Task) *Task {
 	if c.exiting {
 		return c.inert()
 	}
+	if slices.Contains(tasks, nil) {
+		return c.doneTask(errors.New("durable: WhenAll got a nil task"))
+	}
 	p := c.newTask(kindWhenAll)
 	p.children = tasks
 	p.doneAt = -1
 	var failed *Task
 	for _, t := range tasks {
-		if t == nil {
-			return c.doneTask(errors.New("durable: WhenAll got a nil task"))
-		}
 		switch t.state {
 		case statePending:
 			p.pending++
@@ -178,12 +181,12 @@ func (c *Context) WhenAny(tasks []*Task) *Task {
 	if len(tasks) == 0 {
 		return c.doneTask(errors.New("durable: WhenAny needs at least one task"))
 	}
+	if slices.Contains(tasks, nil) {
+		return c.doneTask(errors.New("durable: WhenAny got a nil task"))
+	}
 	p := c.newTask(kindWhenAny)
 	p.children = tasks
 	for _, t := range tasks {
-		if t == nil {
-			return c.doneTask(errors.New("durable: WhenAny got a nil task"))
-		}
 		if t.state != statePending && (p.winner == nil || t.doneAt < p.winner.doneAt) {
 			p.winner = t
 		}

@@ -3,6 +3,7 @@ package replay
 import (
 	"encoding/json"
 	"log/slog"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -37,6 +38,7 @@ type Context struct {
 	continueAsNew   *continueAsNew
 	guidCounter     int
 	logger          *slog.Logger
+	critical        *criticalSection
 
 	exiting bool
 	done    bool
@@ -87,16 +89,24 @@ func (c *Context) step() bool {
 				c.now = e.Timestamp
 			}
 		}
-	case history.TaskCompleted, history.SubOrchestrationInstanceCompleted:
-		if t := c.taskFor(e.TaskScheduledID); t != nil {
+	case history.TaskCompleted:
+		if t := c.taskFor(e.TaskScheduledID, kindActivity); t != nil {
 			t.succeed(e.Result, i)
 		}
-	case history.TaskFailed, history.SubOrchestrationInstanceFailed:
-		if t := c.taskFor(e.TaskScheduledID); t != nil {
+	case history.SubOrchestrationInstanceCompleted:
+		if t := c.taskFor(e.TaskScheduledID, kindSubOrchestration); t != nil {
+			t.succeed(e.Result, i)
+		}
+	case history.TaskFailed:
+		if t := c.taskFor(e.TaskScheduledID, kindActivity); t != nil {
+			t.fail(newTaskFailedError(t, e), i)
+		}
+	case history.SubOrchestrationInstanceFailed:
+		if t := c.taskFor(e.TaskScheduledID, kindSubOrchestration); t != nil {
 			t.fail(newTaskFailedError(t, e), i)
 		}
 	case history.TimerFired:
-		if t := c.taskFor(e.TimerID); t != nil && t.kind == kindTimer {
+		if t := c.taskFor(e.TimerID, kindTimer); t != nil {
 			t.succeed("", i)
 		}
 	case history.EventRaised:
@@ -105,14 +115,16 @@ func (c *Context) step() bool {
 	return true
 }
 
-// taskFor finds the pending task a completion event refers to. Completions
-// for unknown or finished tasks (duplicates, or events for tasks the code
-// never awaited) are ignored, as the Durable Task Framework does.
-func (c *Context) taskFor(id int) *Task {
+// taskFor finds the pending task of the given kind a completion event
+// refers to. Completions for unknown or finished tasks (duplicates, events
+// for tasks the code never awaited) and completions of the wrong kind (a
+// TaskCompleted for a timer) are ignored, as the Durable Task Framework
+// ignores completions it cannot match.
+func (c *Context) taskFor(id int, kind taskKind) *Task {
 	if id < 0 || id >= len(c.tasks) {
 		return nil
 	}
-	if t := c.tasks[id]; t.state == statePending {
+	if t := c.tasks[id]; t.state == statePending && t.kind == kind {
 		return t
 	}
 	return nil
@@ -240,6 +252,28 @@ func (c *Context) bufferedEvents() []*history.Event {
 		out[i] = b.event
 	}
 	return out
+}
+
+// encodeActionInput encodes the input of the action about to be scheduled.
+// A replayed action needs no text, since history records it, but whether
+// encoding fails must not depend on replaying: an input that cannot be
+// encoded takes no sequence number, so skipping the check on replay would
+// renumber every later action. Values of types that always encode are
+// skipped; anything else is encoded and dropped.
+func (c *Context) encodeActionInput(v any) (string, error) {
+	if c.isNew() {
+		return encodeInput(v)
+	}
+	switch x := v.(type) {
+	case nil, string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, json.RawMessage:
+		return "", nil
+	case float64:
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			return "", nil
+		}
+	}
+	_, err := encodeInput(v)
+	return "", err
 }
 
 func encodeInput(v any) (string, error) {

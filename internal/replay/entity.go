@@ -37,12 +37,23 @@ const EntityOperationEvent = "op"
 // CallEntity calls operation op on the entity with scheduler id entityID
 // ("@name@key") and completes with the operation's result.
 func (c *Context) CallEntity(entityID, op string, input any) *Task {
+	if cs := c.critical; cs != nil && !c.exiting {
+		if err := cs.checkCall(entityID); err != nil {
+			return c.doneTask(err)
+		}
+		t := c.sendEntity(kindEntityCall, entityID, op, input, time.Time{})
+		cs.calling[strings.ToLower(entityID)] = t
+		return t
+	}
 	return c.sendEntity(kindEntityCall, entityID, op, input, time.Time{})
 }
 
 // SignalEntity sends a one-way operation to an entity; it is delivered at
 // scheduledTime when that is set.
 func (c *Context) SignalEntity(entityID, op string, input any, scheduledTime time.Time) error {
+	if cs := c.critical; cs != nil && !c.exiting && cs.holds(entityID) {
+		return lockViolation(fmt.Sprintf("entity '%s' is locked by this orchestration: call it instead of signaling it", entityID))
+	}
 	t := c.sendEntity(kindSignal, entityID, op, input, scheduledTime)
 	if t.state == stateFailed {
 		return t.err
@@ -60,11 +71,11 @@ func (c *Context) sendEntity(kind taskKind, entityID, op string, input any, due 
 	t := c.newTask(kind)
 	t.name, t.instanceID = op, entityID
 	requestID := c.NewGUID() // drawn on every replay, so the sequence stays stable
+	js, err := c.encodeActionInput(input)
+	if err != nil {
+		return c.doneTask(&InputError{What: fmt.Sprintf("input of entity operation %q", op), Err: err})
+	}
 	if c.isNew() {
-		js, err := encodeInput(input)
-		if err != nil {
-			return c.doneTask(&InputError{What: fmt.Sprintf("input of entity operation %q", op), Err: err})
-		}
 		req := EntityRequest{ID: requestID, Operation: op, IsSignal: kind == kindSignal, Input: js,
 			ParentInstance: c.instanceID, ParentExecution: c.ExecutionID(), ScheduledTime: due.UTC()}
 		if kind == kindSignal {

@@ -63,6 +63,7 @@ type Task struct {
 
 	fireAt     time.Time // timers
 	instanceID string    // sub-orchestrations and entities
+	eventName  string    // EventSent name when not "op" (lock releases)
 	retry      *retryState
 	canceled   bool
 }
@@ -185,7 +186,11 @@ func (t *Task) actionEvent(ts time.Time) *history.Event {
 	case kindSubOrchestration:
 		return history.NewSubOrchestrationCreated(ts, t.id, t.name, t.instanceID, t.input)
 	case kindEntityCall, kindSignal:
-		return history.NewEventSent(ts, t.id, t.instanceID, EntityOperationEvent, t.input)
+		name := EntityOperationEvent
+		if t.eventName != "" {
+			name = t.eventName
+		}
+		return history.NewEventSent(ts, t.id, t.instanceID, name, t.input)
 	}
 	return nil
 }
