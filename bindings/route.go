@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -53,7 +54,14 @@ func MatchRoute(template, path string) (params map[string]string, ok bool) {
 	return r.Match(path)
 }
 
-var routeCache sync.Map // template -> *Route or error
+// routeCache holds compiled templates. Templates come from function.json
+// files, so the cache stays small; it stops growing at maxCachedRoutes
+// in case a caller passes arbitrary templates.
+var (
+	routeCache      sync.Map // template -> *Route or error
+	routeCacheSize  atomic.Int64
+	maxCachedRoutes = int64(4096)
+)
 
 func cachedRoute(template string) (*Route, error) {
 	if v, ok := routeCache.Load(template); ok {
@@ -63,12 +71,14 @@ func cachedRoute(template string) (*Route, error) {
 		return nil, v.(error)
 	}
 	r, err := CompileRoute(template)
-	if err != nil {
-		routeCache.Store(template, err)
-		return nil, err
+	if routeCacheSize.Add(1) <= maxCachedRoutes {
+		if err != nil {
+			routeCache.Store(template, err)
+		} else {
+			routeCache.Store(template, r)
+		}
 	}
-	routeCache.Store(template, r)
-	return r, nil
+	return r, err
 }
 
 // Template returns the template the route was compiled from.
