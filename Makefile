@@ -3,7 +3,10 @@ GO        ?= go
 PKGS      ?= ./...
 BENCHTIME ?= 1x
 
-.PHONY: help build test unit bench lint run clean
+ADDR      ?=
+APP       ?= samples
+
+.PHONY: help build test unit bench lint run clean azurite
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -23,6 +26,10 @@ test: lint ## everything CI runs: lint, all tests (starts Azurite itself)
 
 bench: ## hot-path benchmarks (replay, dispatch, store commits)
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+run: ## serve the sample app standalone at http://127.0.0.1:7071 (PORT=8080 make run for another port)
+	$(GO) build -o bin/samples ./samples
+	cd $(APP) && ../bin/samples $(if $(ADDR),--addr $(ADDR))
 
 clean: ## remove build outputs and local state
 	rm -rf bin .durable samples/.durable
