@@ -33,7 +33,8 @@ var createTests = []test{
 		}
 	}},
 	{"CreateInstance refuses an active instance with ErrInstanceExists", func(e *env) {
-		for _, st := range backend.DefaultDedupeStatuses {
+		// Pending last: its start message stays queued.
+		for _, st := range []history.RuntimeStatus{history.StatusRunning, history.StatusSuspended, history.StatusContinuedAsNew, history.StatusPending} {
 			id := "active-" + st.String()
 			e.create(id)
 			if st != history.StatusPending {

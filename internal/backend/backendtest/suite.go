@@ -301,6 +301,9 @@ func (e *env) notFound(id string) {
 // must preserve.
 func eventJSON(t *testing.T, events []*history.Event) string {
 	t.Helper()
+	if len(events) == 0 {
+		return "[]"
+	}
 	b, err := json.Marshal(events)
 	if err != nil {
 		t.Fatalf("marshal events: %v", err)

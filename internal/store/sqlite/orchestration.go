@@ -1,0 +1,444 @@
+package sqlite
+
+import (
+	"container/heap"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/godurable/durablefunctions/internal/backend"
+	"github.com/godurable/durablefunctions/internal/backend/storekit"
+	"github.com/godurable/durablefunctions/internal/history"
+)
+
+// encodedMessage is a message ready for the writer.
+type encodedMessage struct {
+	m     backend.Message
+	event []byte
+}
+
+func encodeMessages(msgs []backend.Message, now time.Time) ([]encodedMessage, error) {
+	out := make([]encodedMessage, len(msgs))
+	for i, m := range msgs {
+		ev, err := encodeEvent(m.Event)
+		if err != nil {
+			return nil, fmt.Errorf("message for instance %q: %w", m.InstanceID, err)
+		}
+		m.Event = storekit.CloneEvent(m.Event)
+		m.VisibleAt = storekit.Visible(m.VisibleAt, now)
+		out[i] = encodedMessage{m: m, event: ev}
+	}
+	return out, nil
+}
+
+// insertMessages writes msgs and returns the effect that mirrors them.
+func (b *batch) insertMessages(msgs []encodedMessage) (func(), error) {
+	if len(msgs) == 0 {
+		return func() {}, nil
+	}
+	ids := make([]int64, len(msgs))
+	for i, em := range msgs {
+		ids[i] = b.newMsgID()
+		vis := toNanos(em.m.VisibleAt)
+		if err := b.exec(b.s.w.insMsg, ids[i], em.m.InstanceID, em.m.ExecutionID, vis, vis, 0, em.event); err != nil {
+			return nil, fmt.Errorf("queue message for instance %q: %w", em.m.InstanceID, err)
+		}
+	}
+	return func() {
+		for i, em := range msgs {
+			b.s.qenqueue(em.m.InstanceID, &qmessage{id: ids[i], execID: em.m.ExecutionID, event: em.m.Event, due: em.m.VisibleAt, visibleAt: em.m.VisibleAt})
+		}
+	}, nil
+}
+
+// CreateInstance writes a Pending row for start's instance and queues the
+// start message; see backend.Backend.
+func (s *Store) CreateInstance(ctx context.Context, start *history.Event, opts backend.CreateOptions) error {
+	id, execID, err := storekit.StartIDs(start)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	row := storekit.NewInstanceRow(start, opts, now)
+	args, err := encodeRow(row)
+	if err != nil {
+		return fmt.Errorf("create instance %q: %w", id, err)
+	}
+	msgs, err := encodeMessages([]backend.Message{{InstanceID: id, ExecutionID: execID, Event: start, VisibleAt: opts.VisibleAt}}, now)
+	if err != nil {
+		return fmt.Errorf("create instance %q: %w", id, err)
+	}
+	o := &op{done: make(chan error, 1), apply: func(b *batch) (func(), error, error) {
+		var status int
+		replaced := false
+		switch err := b.stmt(s.w.selStatus).QueryRow(id).Scan(&status); {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return nil, nil, err
+		default:
+			if st := history.RuntimeStatus(status); storekit.Refuses(opts, st) {
+				return nil, storekit.ExistsError(id, st), nil
+			}
+			replaced = true
+			if err := b.exec(s.w.delHistory, id); err != nil {
+				return nil, nil, err
+			}
+			if err := b.exec(s.w.delMsgsOf, id); err != nil {
+				return nil, nil, err
+			}
+			b.stolen[id] = true
+		}
+		if err := b.exec(s.w.upsertRow, args[:]...); err != nil {
+			return nil, nil, err
+		}
+		queue, err := b.insertMessages(msgs)
+		if err != nil {
+			return nil, nil, err
+		}
+		return func() {
+			if replaced {
+				s.qdrop(id)
+			}
+			s.qget(id).gen++
+			s.setCache(id, &cached{row: row})
+			queue()
+		}, nil, nil
+	}}
+	if err := s.submit(ctx, o); err != nil && !errors.Is(err, backend.ErrInstanceExists) {
+		return fmt.Errorf("create instance %q: %w", id, err)
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// SendMessages queues msgs, all or none.
+func (s *Store) SendMessages(ctx context.Context, msgs ...backend.Message) error {
+	if err := storekit.ValidateMessages(msgs); err != nil {
+		return err
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	enc, err := encodeMessages(msgs, s.clock.Now())
+	if err != nil {
+		return fmt.Errorf("send messages: %w", err)
+	}
+	o := &op{done: make(chan error, 1), apply: func(b *batch) (func(), error, error) {
+		eff, err := b.insertMessages(enc)
+		return eff, nil, err
+	}}
+	if err := s.submit(ctx, o); err != nil {
+		return fmt.Errorf("send messages to instance %q: %w", msgs[0].InstanceID, err)
+	}
+	return nil
+}
+
+// NextOrchestrationWorkItem locks the instance of kind whose messages
+// became visible first; see backend.Backend.
+func (s *Store) NextOrchestrationWorkItem(ctx context.Context, kind backend.WorkKind) (*backend.OrchestrationWorkItem, error) {
+	h := &s.ready[queueOf(kind)]
+	for {
+		if err := s.begin(ctx); err != nil {
+			return nil, err
+		}
+		now := s.clock.Now()
+		var due time.Time
+		for h.Len() > 0 {
+			top := (*h)[0]
+			if top.ver != top.in.ver {
+				heap.Pop(h)
+				continue
+			}
+			if top.key.After(now) {
+				due = top.key
+				break
+			}
+			heap.Pop(h)
+			return s.lockInstance(ctx, top.in, now)
+		}
+		if err := s.wait(ctx, queueOf(kind), due, now); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// lockInstance locks in (callers hold mu; it is released) and loads its
+// row and history.
+func (s *Store) lockInstance(ctx context.Context, in *qinstance, now time.Time) (*backend.OrchestrationWorkItem, error) {
+	s.lockSeq++
+	lock := &lockToken{store: s, token: s.lockSeq}
+	in.lock = lock.token
+	in.inHeap = false
+	in.ver++
+	wi := &backend.OrchestrationWorkItem{InstanceID: in.id, Lock: lock}
+	type bump struct {
+		id      int64
+		dequeue int
+	}
+	var bumps []bump
+	for _, m := range in.msgs {
+		if m.visibleAt.After(now) {
+			continue
+		}
+		m.dequeue++
+		m.lockedBy = lock.token
+		lock.msgIDs = append(lock.msgIDs, m.id)
+		bumps = append(bumps, bump{m.id, m.dequeue})
+		wi.Messages = append(wi.Messages, &backend.Message{
+			InstanceID: in.id, ExecutionID: m.execID, Event: storekit.CloneEvent(m.event),
+			VisibleAt: m.due, ID: strconv.FormatInt(m.id, 10), DequeueCount: m.dequeue,
+		})
+	}
+	gen := in.gen
+	c, hit := s.cache[in.id]
+	s.mu.Unlock()
+
+	// Keep the dequeue counts durable, in the next transaction; nobody
+	// waits for it.
+	_ = s.submit(context.Background(), &op{apply: func(b *batch) (func(), error, error) {
+		for _, bm := range bumps {
+			if err := b.exec(s.w.bumpMsg, bm.dequeue, bm.id); err != nil {
+				return nil, nil, err
+			}
+		}
+		return nil, nil, nil
+	}})
+
+	if !hit {
+		row, hist, err := s.loadInstance(ctx, in.id)
+		if err != nil {
+			s.mu.Lock()
+			if in.lock == lock.token {
+				s.qunlock(in)
+			}
+			s.mu.Unlock()
+			return nil, err
+		}
+		c = &cached{row: row, history: hist}
+		s.mu.Lock()
+		if in.gen == gen && in.lock == lock.token {
+			s.setCache(in.id, c)
+		}
+		s.mu.Unlock()
+	}
+	lock.row, lock.history = c.row, c.history
+	wi.Instance = storekit.CloneInstance(c.row)
+	wi.History = storekit.CloneEvents(c.history)
+	return wi, nil
+}
+
+// loadInstance reads an instance's row (nil if none) and history.
+func (s *Store) loadInstance(ctx context.Context, id string) (*backend.Instance, []*history.Event, error) {
+	row, err := scanRow(s.r.selRow.QueryRowContext(ctx, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		row, err = nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("load instance %q: %w", id, err)
+	}
+	hist, err := s.loadHistory(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return row, hist, nil
+}
+
+func (s *Store) loadHistory(ctx context.Context, id string) ([]*history.Event, error) {
+	rows, err := s.r.selHistory.QueryContext(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("load history of instance %q: %w", id, err)
+	}
+	defer rows.Close()
+	var hist []*history.Event
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, fmt.Errorf("load history of instance %q: %w", id, err)
+		}
+		e, err := decodeEvent(b)
+		if err != nil {
+			return nil, fmt.Errorf("load history of instance %q: %w", id, err)
+		}
+		hist = append(hist, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load history of instance %q: %w", id, err)
+	}
+	return hist, nil
+}
+
+// checkLock reports whether lock still holds instance id in this batch.
+func (b *batch) checkLock(id string, lock *lockToken) bool {
+	if b.stolen[id] || b.used[lock.token] {
+		return false
+	}
+	b.s.mu.Lock()
+	defer b.s.mu.Unlock()
+	in := b.s.instances[id]
+	return in != nil && in.lock == lock.token
+}
+
+// CompleteOrchestrationWorkItem applies c atomically and unlocks the
+// instance; see backend.Backend.
+func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem, c *backend.OrchestrationCommit) error {
+	id := wi.InstanceID
+	if err := storekit.ValidateCommit(id, c); err != nil {
+		return err
+	}
+	lock, ok := s.lockOf(wi.Lock)
+	if !ok {
+		return lostError("complete work item", id)
+	}
+	now := s.clock.Now()
+	var (
+		row     *backend.Instance
+		rowArgs rowArgs
+		newHist []*history.Event
+		histEnc [][]byte
+		err     error
+	)
+	if c.Instance != nil {
+		row = storekit.CommitRow(id, c, lock.row, now)
+		if rowArgs, err = encodeRow(row); err != nil {
+			return fmt.Errorf("complete work item for instance %q: %w", id, err)
+		}
+		newHist = storekit.CloneEvents(c.NewHistory)
+		histEnc = make([][]byte, len(newHist))
+		for i, e := range newHist {
+			if histEnc[i], err = encodeEvent(e); err != nil {
+				return fmt.Errorf("complete work item for instance %q: %w", id, err)
+			}
+		}
+	}
+	msgs, err := encodeMessages(c.Messages, now)
+	if err != nil {
+		return fmt.Errorf("complete work item for instance %q: %w", id, err)
+	}
+	execID := storekit.ActivityExecution(wi, c)
+	acts := make([]*history.Event, len(c.Activities))
+	actEnc := make([][]byte, len(c.Activities))
+	for i, e := range c.Activities {
+		acts[i] = storekit.CloneEvent(e)
+		if actEnc[i], err = encodeEvent(e); err != nil {
+			return fmt.Errorf("complete work item for instance %q: %w", id, err)
+		}
+	}
+	replace := c.ReplaceHistory
+	o := &op{done: make(chan error, 1), apply: func(b *batch) (func(), error, error) {
+		if !b.checkLock(id, lock) {
+			return nil, lostError("complete work item", id), nil
+		}
+		var hist []*history.Event
+		if row != nil {
+			if err := b.exec(s.w.upsertRow, rowArgs[:]...); err != nil {
+				return nil, nil, err
+			}
+			seq := len(lock.history)
+			hist = slices.Concat(lock.history, newHist)
+			if replace {
+				if err := b.exec(s.w.delHistory, id); err != nil {
+					return nil, nil, err
+				}
+				seq, hist = 0, newHist
+			}
+			for i, ev := range histEnc {
+				if err := b.exec(s.w.insHistory, id, seq+i, row.ExecutionID, ev); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+		for _, mid := range lock.msgIDs {
+			if err := b.exec(s.w.delMsg, mid); err != nil {
+				return nil, nil, err
+			}
+		}
+		queue, err := b.insertMessages(msgs)
+		if err != nil {
+			return nil, nil, err
+		}
+		actIDs := make([]int64, len(acts))
+		nowNs := toNanos(now)
+		for i := range acts {
+			actIDs[i] = b.newActID()
+			if err := b.exec(s.w.insAct, actIDs[i], id, execID, nowNs, 0, actEnc[i]); err != nil {
+				return nil, nil, err
+			}
+		}
+		b.used[lock.token] = true
+		return func() {
+			in := s.qget(id)
+			in.msgs = slices.DeleteFunc(in.msgs, func(m *qmessage) bool { return m.lockedBy == lock.token })
+			if row != nil {
+				in.gen++
+				s.setCache(id, &cached{row: row, history: hist})
+			}
+			queue()
+			for i, e := range acts {
+				s.qaddActivity(&qactivity{id: actIDs[i], instanceID: id, execID: execID, event: e, visibleAt: now})
+			}
+			if in.lock == lock.token {
+				s.qunlock(in)
+			}
+		}, nil, nil
+	}}
+	if err := s.submit(ctx, o); err != nil {
+		if errors.Is(err, backend.ErrWorkItemLost) {
+			return err
+		}
+		return fmt.Errorf("complete work item for instance %q: %w", id, err)
+	}
+	return nil
+}
+
+// AbandonOrchestrationWorkItem unlocks the instance; the work item's
+// messages become visible again after retryAfter.
+func (s *Store) AbandonOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem, retryAfter time.Duration) error {
+	id := wi.InstanceID
+	lock, ok := s.lockOf(wi.Lock)
+	if !ok {
+		return lostError("abandon work item", id)
+	}
+	at := storekit.RetryAt(s.clock.Now(), retryAfter)
+	o := &op{done: make(chan error, 1), apply: func(b *batch) (func(), error, error) {
+		if !b.checkLock(id, lock) {
+			return nil, lostError("abandon work item", id), nil
+		}
+		s.mu.Lock()
+		counts := map[int64]int{}
+		for _, m := range s.instances[id].msgs {
+			if m.lockedBy == lock.token {
+				counts[m.id] = m.dequeue
+			}
+		}
+		s.mu.Unlock()
+		for mid, n := range counts {
+			if err := b.exec(s.w.updMsg, toNanos(at), n, mid); err != nil {
+				return nil, nil, err
+			}
+		}
+		b.used[lock.token] = true
+		return func() {
+			in := s.qget(id)
+			for _, m := range in.msgs {
+				if m.lockedBy == lock.token {
+					m.visibleAt = at
+				}
+			}
+			if in.lock == lock.token {
+				s.qunlock(in)
+			}
+		}, nil, nil
+	}}
+	if err := s.submit(ctx, o); err != nil {
+		if errors.Is(err, backend.ErrWorkItemLost) {
+			return err
+		}
+		return fmt.Errorf("abandon work item for instance %q: %w", id, err)
+	}
+	return nil
+}

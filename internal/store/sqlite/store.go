@@ -1,0 +1,320 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/godurable/durablefunctions/internal/backend"
+	"github.com/godurable/durablefunctions/internal/history"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Option configures a Store.
+type Option func(*config)
+
+type config struct {
+	clock       backend.Clock
+	synchronous string
+	busyTimeout time.Duration
+	readers     int
+}
+
+// WithClock makes the store tell time by c (tests use a virtual clock).
+func WithClock(c backend.Clock) Option {
+	return func(cfg *config) {
+		if c != nil {
+			cfg.clock = c
+		}
+	}
+}
+
+// WithSynchronousFull fsyncs every commit (synchronous=FULL): commits
+// survive power loss too, at a large cost in throughput.
+func WithSynchronousFull() Option {
+	return func(cfg *config) { cfg.synchronous = "FULL" }
+}
+
+// WithBusyTimeout sets how long SQLite waits for a lock held by another
+// connection (default 10s).
+func WithBusyTimeout(d time.Duration) Option {
+	return func(cfg *config) { cfg.busyTimeout = d }
+}
+
+type queue int
+
+const (
+	orchestrationQueue queue = iota
+	entityQueue
+	activityQueue
+	queueCount
+)
+
+func queueOf(k backend.WorkKind) queue {
+	if k == backend.Entities {
+		return entityQueue
+	}
+	return orchestrationQueue
+}
+
+// Store is the SQLite backend.Backend.
+type Store struct {
+	clock backend.Clock
+	path  string
+	wdb   *sql.DB // the writer's single connection
+	rdb   *sql.DB // readers
+	w     writerStmts
+	r     readerStmts
+
+	mu        sync.Mutex
+	closed    bool
+	done      chan struct{}
+	changed   [queueCount]chan struct{}
+	lockSeq   uint64
+	order     uint64
+	instances map[string]*qinstance
+	ready     [2]readyHeap
+	acts      map[int64]*qactivity
+	actReady  actHeap
+	cache     map[string]*cached
+
+	// The writer.
+	ops        chan *op
+	submitting sync.WaitGroup
+	writerDone chan struct{}
+	nextMsgID  int64 // writer-owned id counters
+	nextActID  int64
+}
+
+var _ backend.Backend = (*Store)(nil)
+
+// Open opens (creating it and its parent directories if needed) the
+// database file at path, migrates its schema and loads its queues.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	cfg := config{clock: backend.SystemClock{}, synchronous: "NORMAL", busyTimeout: 10 * time.Second, readers: 4}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("sqlite store %s: %w", path, err)
+		}
+	}
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous("+cfg.synchronous+")")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", cfg.busyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(OFF)")
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	wdb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store %s: %w", path, err)
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	s := &Store{
+		clock:      cfg.clock,
+		path:       path,
+		wdb:        wdb,
+		done:       make(chan struct{}),
+		instances:  make(map[string]*qinstance),
+		acts:       make(map[int64]*qactivity),
+		cache:      make(map[string]*cached),
+		ops:        make(chan *op, 1024),
+		writerDone: make(chan struct{}),
+	}
+	for i := range s.changed {
+		s.changed[i] = make(chan struct{})
+	}
+	fail := func(err error) (*Store, error) {
+		_ = s.closeDBs()
+		return nil, fmt.Errorf("sqlite store %s: %w", path, err)
+	}
+	if err := migrate(ctx, wdb); err != nil {
+		return fail(err)
+	}
+	rq := url.Values{}
+	rq.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", cfg.busyTimeout.Milliseconds()))
+	rq.Add("_pragma", "query_only(1)")
+	if s.rdb, err = sql.Open("sqlite", "file:"+path+"?"+rq.Encode()); err != nil {
+		return fail(err)
+	}
+	s.rdb.SetMaxOpenConns(cfg.readers)
+	s.rdb.SetMaxIdleConns(cfg.readers)
+	if err := s.w.prepare(ctx, wdb); err != nil {
+		return fail(err)
+	}
+	if err := s.r.prepare(ctx, s.rdb); err != nil {
+		return fail(err)
+	}
+	if err := s.load(ctx); err != nil {
+		return fail(err)
+	}
+	go s.writer()
+	return s, nil
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// load fills the queue mirror from the database. Nothing is locked after
+// a restart.
+func (s *Store) load(ctx context.Context) error {
+	rows, err := s.wdb.QueryContext(ctx, `SELECT id, instance_id, execution_id, visible_at, due_at, dequeue_count, event FROM messages ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("load messages: %w", err)
+	}
+	for rows.Next() {
+		var (
+			m        qmessage
+			id       string
+			vis, due int64
+			ev       []byte
+		)
+		if err := rows.Scan(&m.id, &id, &m.execID, &vis, &due, &m.dequeue, &ev); err != nil {
+			rows.Close()
+			return fmt.Errorf("load messages: %w", err)
+		}
+		if m.event, err = decodeEvent(ev); err != nil {
+			rows.Close()
+			return fmt.Errorf("load message %d for instance %q: %w", m.id, id, err)
+		}
+		m.visibleAt, m.due = fromNanos(vis), fromNanos(due)
+		s.nextMsgID = max(s.nextMsgID, m.id)
+		s.qenqueue(id, &m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load messages: %w", err)
+	}
+	rows, err = s.wdb.QueryContext(ctx, `SELECT id, instance_id, execution_id, visible_at, dequeue_count, event FROM activities ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("load activities: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			a   qactivity
+			vis int64
+			ev  []byte
+		)
+		if err := rows.Scan(&a.id, &a.instanceID, &a.execID, &vis, &a.dequeue, &ev); err != nil {
+			return fmt.Errorf("load activities: %w", err)
+		}
+		if a.event, err = decodeEvent(ev); err != nil {
+			return fmt.Errorf("load activity %d for instance %q: %w", a.id, a.instanceID, err)
+		}
+		a.visibleAt = fromNanos(vis)
+		s.nextActID = max(s.nextActID, a.id)
+		s.qaddActivity(&a)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load activities: %w", err)
+	}
+	// Ids keep growing across restarts even after the queues empty.
+	var seqMsg, seqAct sql.NullInt64
+	_ = s.wdb.QueryRowContext(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'messages'`).Scan(&seqMsg)
+	_ = s.wdb.QueryRowContext(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'activities'`).Scan(&seqAct)
+	s.nextMsgID = max(s.nextMsgID, seqMsg.Int64)
+	s.nextActID = max(s.nextActID, seqAct.Int64)
+	return nil
+}
+
+// Close stops the writer after it has applied every request already
+// queued, fails blocked and later calls with backend.ErrClosed and closes
+// the database. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		<-s.writerDone
+		return nil
+	}
+	s.closed = true
+	close(s.done)
+	s.mu.Unlock()
+	s.submitting.Wait()
+	close(s.ops)
+	<-s.writerDone
+	return s.closeDBs()
+}
+
+func (s *Store) closeDBs() error {
+	s.w.close()
+	s.r.close()
+	var err error
+	if s.rdb != nil {
+		err = s.rdb.Close()
+	}
+	if s.wdb != nil {
+		if e := s.wdb.Close(); e != nil && err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+func (s *Store) wake(q queue) {
+	close(s.changed[q])
+	s.changed[q] = make(chan struct{})
+}
+
+// begin locks mu unless the store is closed or ctx has ended.
+func (s *Store) begin(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return backend.ErrClosed
+	}
+	return nil
+}
+
+// wait blocks until q gains work, due passes (if not zero), ctx ends or
+// the store closes. Callers hold mu; wait releases it.
+func (s *Store) wait(ctx context.Context, q queue, due, now time.Time) error {
+	changed := s.changed[q]
+	s.mu.Unlock()
+	var timer <-chan time.Time
+	if !due.IsZero() {
+		timer = s.clock.After(due.Sub(now))
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.done:
+		return backend.ErrClosed
+	case <-changed:
+	case <-timer:
+	}
+	return nil
+}
+
+// lockToken is the Lock of this store's work items.
+type lockToken struct {
+	store   *Store
+	token   uint64
+	msgIDs  []int64
+	row     *backend.Instance // as loaded
+	history []*history.Event  // as loaded (shared, never modified)
+	actID   int64
+}
+
+func (s *Store) lockOf(l any) (*lockToken, bool) {
+	t, ok := l.(*lockToken)
+	return t, ok && t != nil && t.store == s
+}
+
+func lostError(op, instanceID string) error {
+	return fmt.Errorf("%s for instance %q: %w", op, instanceID, backend.ErrWorkItemLost)
+}

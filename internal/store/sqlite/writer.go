@@ -1,0 +1,161 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/godurable/durablefunctions/internal/backend"
+)
+
+// maxBatch bounds how many requests one transaction applies.
+const maxBatch = 512
+
+// op is one request to the writer.
+type op struct {
+	// apply writes the request in b's transaction. It returns the change
+	// to make to the in-memory mirror once the transaction has committed,
+	// or refused (the request is invalid and wrote nothing), or dbErr (the
+	// database failed; the transaction is lost).
+	apply func(b *batch) (effect func(), refused, dbErr error)
+	done  chan error // nil when nobody waits
+}
+
+// batch is the state of one writer transaction.
+type batch struct {
+	s     *Store
+	tx    *sql.Tx
+	stmts map[*sql.Stmt]*sql.Stmt
+	// Locks lost or used up by earlier requests of this transaction, whose
+	// effects have not reached the mirror yet.
+	stolen   map[string]bool
+	used     map[uint64]bool
+	usedActs map[int64]bool
+}
+
+func (b *batch) stmt(st *sql.Stmt) *sql.Stmt {
+	ts := b.stmts[st]
+	if ts == nil {
+		ts = b.tx.Stmt(st)
+		b.stmts[st] = ts
+	}
+	return ts
+}
+
+func (b *batch) exec(st *sql.Stmt, args ...any) error {
+	_, err := b.stmt(st).Exec(args...)
+	return err
+}
+
+func (b *batch) newMsgID() int64 {
+	b.s.nextMsgID++
+	return b.s.nextMsgID
+}
+
+func (b *batch) newActID() int64 {
+	b.s.nextActID++
+	return b.s.nextActID
+}
+
+// submit hands o to the writer and waits for its outcome. Once handed
+// over, a request is applied even if ctx ends, so submit then waits for
+// it rather than report a failure that did not happen.
+func (s *Store) submit(ctx context.Context, o *op) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return backend.ErrClosed
+	}
+	s.submitting.Add(1)
+	s.mu.Unlock()
+	s.ops <- o
+	s.submitting.Done()
+	if o.done == nil {
+		return nil
+	}
+	return <-o.done
+}
+
+// writer applies queued requests, as many per transaction as are waiting.
+func (s *Store) writer() {
+	defer close(s.writerDone)
+	for first := range s.ops {
+		ops := []*op{first}
+	drain:
+		for len(ops) < maxBatch {
+			select {
+			case o, ok := <-s.ops:
+				if !ok {
+					break drain
+				}
+				ops = append(ops, o)
+			default:
+				break drain
+			}
+		}
+		s.run(ops)
+	}
+}
+
+// run applies ops in one transaction; if that fails, it retries them one
+// transaction each so that only the failing ones fail.
+func (s *Store) run(ops []*op) {
+	effects := make([]func(), len(ops))
+	errs := make([]error, len(ops))
+	msgID, actID := s.nextMsgID, s.nextActID
+	if err := s.runTx(ops, effects, errs); err != nil {
+		s.nextMsgID, s.nextActID = msgID, actID
+		if len(ops) == 1 {
+			errs[0] = err
+			effects[0] = nil
+		} else {
+			for i, o := range ops {
+				effects[i], errs[i] = nil, nil
+				msgID, actID := s.nextMsgID, s.nextActID
+				if err := s.runTx([]*op{o}, effects[i:i+1], errs[i:i+1]); err != nil {
+					s.nextMsgID, s.nextActID = msgID, actID
+					effects[i], errs[i] = nil, err
+				}
+			}
+		}
+	}
+	s.mu.Lock()
+	for _, eff := range effects {
+		if eff != nil {
+			eff()
+		}
+	}
+	s.mu.Unlock()
+	for i, o := range ops {
+		if o.done != nil {
+			o.done <- errs[i]
+		}
+	}
+}
+
+// runTx applies ops in one transaction, filling effects and errs (the
+// refusals). It returns an error if the transaction failed as a whole.
+func (s *Store) runTx(ops []*op, effects []func(), errs []error) error {
+	tx, err := s.wdb.Begin()
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	b := &batch{s: s, tx: tx, stmts: make(map[*sql.Stmt]*sql.Stmt),
+		stolen: map[string]bool{}, used: map[uint64]bool{}, usedActs: map[int64]bool{}}
+	for i, o := range ops {
+		eff, refused, dbErr := o.apply(b)
+		if dbErr != nil {
+			_ = tx.Rollback()
+			return dbErr
+		}
+		effects[i], errs[i] = eff, refused
+	}
+	if err := tx.Commit(); err != nil {
+		_ = tx.Rollback()
+		return fmt.Errorf("commit transaction: %w", err)
+	}
+	return nil
+}
