@@ -11,20 +11,20 @@ import (
 // zero-valued ids (EventId 0, TaskScheduledId 0) are still written where the
 // type uses them.
 type wireEvent struct {
-	EventType EventType  `json:"EventType"`
-	EventID   int        `json:"EventId"`
-	IsPlayed  bool       `json:"IsPlayed"`
-	Timestamp time.Time  `json:"Timestamp"`
-	Name      *string    `json:"Name,omitempty"`
-	Version   *string    `json:"Version,omitempty"`
-	Input     *string    `json:"Input,omitempty"`
-	Result    *string    `json:"Result,omitempty"`
-	Instance  *string    `json:"InstanceId,omitempty"`
-	FireAt    *time.Time `json:"FireAt,omitempty"`
+	EventType EventType `json:"EventType"`
+	EventID   int       `json:"EventId"`
+	IsPlayed  bool      `json:"IsPlayed"`
+	Timestamp wireTime  `json:"Timestamp"`
+	Name      *string   `json:"Name,omitempty"`
+	Version   *string   `json:"Version,omitempty"`
+	Input     *string   `json:"Input,omitempty"`
+	Result    *string   `json:"Result,omitempty"`
+	Instance  *string   `json:"InstanceId,omitempty"`
+	FireAt    *wireTime `json:"FireAt,omitempty"`
 
 	OrchestrationInstance *OrchestrationInstance `json:"OrchestrationInstance,omitempty"`
 	ParentInstance        *ParentInstance        `json:"ParentInstance,omitempty"`
-	ScheduledStartTime    *time.Time             `json:"ScheduledStartTime,omitempty"`
+	ScheduledStartTime    *wireTime              `json:"ScheduledStartTime,omitempty"`
 	Tags                  map[string]string      `json:"Tags,omitempty"`
 	Generation            *int                   `json:"Generation,omitempty"`
 	OrchestrationStatus   *RuntimeStatus         `json:"OrchestrationStatus,omitempty"`
@@ -36,6 +36,42 @@ type wireEvent struct {
 	Data                  *string                `json:"Data,omitempty"`
 }
 
+// wireTime is a timestamp as the Durable Task Framework writes it: ISO 8601
+// with up to seven fractional digits and 'Z' or an offset, or with no zone
+// at all (.NET's unspecified kind), which is read as UTC. It is written in
+// RFC 3339 with as many fractional digits as it has.
+type wireTime struct{ time.Time }
+
+// UnmarshalJSON reads null as the zero time.
+func (t *wireTime) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	err := t.Time.UnmarshalJSON(b)
+	if err == nil {
+		return nil
+	}
+	var s string
+	if json.Unmarshal(b, &s) != nil {
+		return err
+	}
+	// Parsing accepts a fractional second after the seconds field even
+	// though the layout does not show one.
+	v, zerr := time.ParseInLocation("2006-01-02T15:04:05", s, time.UTC)
+	if zerr != nil {
+		return err
+	}
+	t.Time = v
+	return nil
+}
+
+func optTime(t *time.Time) *wireTime {
+	if t == nil {
+		return nil
+	}
+	return &wireTime{*t}
+}
+
 func optString(s string) *string {
 	if s == "" {
 		return nil
@@ -45,12 +81,12 @@ func optString(s string) *string {
 
 // MarshalJSON writes the fields that belong to the event's type.
 func (e *Event) MarshalJSON() ([]byte, error) {
-	w := wireEvent{EventType: e.EventType, EventID: e.EventID, IsPlayed: e.IsPlayed, Timestamp: e.Timestamp}
+	w := wireEvent{EventType: e.EventType, EventID: e.EventID, IsPlayed: e.IsPlayed, Timestamp: wireTime{e.Timestamp}}
 	switch e.EventType {
 	case ExecutionStarted:
 		w.Name, w.Version, w.Input = &e.Name, optString(e.Version), optString(e.Input)
 		w.OrchestrationInstance, w.ParentInstance = e.OrchestrationInstance, e.ParentInstance
-		w.ScheduledStartTime, w.Tags = e.ScheduledStartTime, e.Tags
+		w.ScheduledStartTime, w.Tags = optTime(e.ScheduledStartTime), e.Tags
 		if e.Generation != 0 {
 			w.Generation = &e.Generation
 		}
@@ -67,9 +103,9 @@ func (e *Event) MarshalJSON() ([]byte, error) {
 	case SubOrchestrationInstanceCreated:
 		w.Name, w.Version, w.Instance, w.Input = &e.Name, optString(e.Version), &e.InstanceID, optString(e.Input)
 	case TimerCreated:
-		w.FireAt = &e.FireAt
+		w.FireAt = &wireTime{e.FireAt}
 	case TimerFired:
-		w.TimerID, w.FireAt = &e.TimerID, &e.FireAt
+		w.TimerID, w.FireAt = &e.TimerID, &wireTime{e.FireAt}
 	case EventSent:
 		w.Instance, w.Name, w.Input = &e.InstanceID, &e.Name, optString(e.Input)
 	case EventRaised:
@@ -96,9 +132,13 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("history: unknown EventType %d", int(w.EventType))
 	}
 	*e = Event{
-		EventType: w.EventType, EventID: w.EventID, IsPlayed: w.IsPlayed, Timestamp: w.Timestamp,
+		EventType: w.EventType, EventID: w.EventID, IsPlayed: w.IsPlayed, Timestamp: w.Timestamp.Time,
 		OrchestrationInstance: w.OrchestrationInstance, ParentInstance: w.ParentInstance,
-		ScheduledStartTime: w.ScheduledStartTime, Tags: w.Tags, FailureDetails: w.FailureDetails,
+		Tags: w.Tags, FailureDetails: w.FailureDetails,
+	}
+	if w.ScheduledStartTime != nil {
+		t := w.ScheduledStartTime.Time
+		e.ScheduledStartTime = &t
 	}
 	str := func(p *string) string {
 		if p == nil {
@@ -116,7 +156,7 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	e.InstanceID, e.Reason, e.Details, e.Data = str(w.Instance), str(w.Reason), str(w.Details), str(w.Data)
 	e.Generation, e.TaskScheduledID, e.TimerID = num(w.Generation), num(w.TaskScheduledID), num(w.TimerID)
 	if w.FireAt != nil {
-		e.FireAt = *w.FireAt
+		e.FireAt = w.FireAt.Time
 	}
 	if w.OrchestrationStatus != nil {
 		e.OrchestrationStatus = *w.OrchestrationStatus

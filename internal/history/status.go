@@ -74,8 +74,14 @@ func ParseRuntimeStatus(s string) (RuntimeStatus, error) {
 	return StatusUnknown, fmt.Errorf("unknown runtime status %q (want one of Running, Completed, ContinuedAsNew, Failed, Canceled, Terminated, Pending, Suspended)", s)
 }
 
-// MarshalJSON writes the status name.
-func (s RuntimeStatus) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+// MarshalJSON writes the status name, or the number of a status that has
+// none, so that whatever was read can be written and read back.
+func (s RuntimeStatus) MarshalJSON() ([]byte, error) {
+	if n, ok := statusNames[s]; ok {
+		return json.Marshal(n)
+	}
+	return json.Marshal(int(s))
+}
 
 // UnmarshalJSON accepts the name or the number, as the Durable extension's
 // Newtonsoft settings do.

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"reflect"
 	"strconv"
-	"strings"
 	"unsafe"
 )
 
-// decodeJSON decodes JSON text into v. Simple results (strings without
-// escapes, integers, booleans) take a fast path that allocates nothing; the
+// decodeJSON decodes JSON text into v. Simple results (printable ASCII
+// strings without escapes, integers, booleans) take a fast path that
+// allocates nothing and accepts exactly what encoding/json would; the
 // string case shares memory with the history event, which is never
 // modified. An empty text means "no value" and leaves v unchanged.
 func decodeJSON(js string, v any) error {
@@ -19,19 +19,23 @@ func decodeJSON(js string, v any) error {
 	}
 	switch p := v.(type) {
 	case *string:
-		if n := len(js); n >= 2 && js[0] == '"' && js[n-1] == '"' && !strings.ContainsAny(js[1:n-1], "\\\"") {
-			*p = js[1 : n-1]
+		if s, ok := plainJSONString(js); ok {
+			*p = s
 			return nil
 		}
 	case *int:
-		if n, err := strconv.Atoi(js); err == nil {
-			*p = n
-			return nil
+		if isJSONInteger(js) {
+			if n, err := strconv.Atoi(js); err == nil {
+				*p = n
+				return nil
+			}
 		}
 	case *int64:
-		if n, err := strconv.ParseInt(js, 10, 64); err == nil {
-			*p = n
-			return nil
+		if isJSONInteger(js) {
+			if n, err := strconv.ParseInt(js, 10, 64); err == nil {
+				*p = n
+				return nil
+			}
 		}
 	case *bool:
 		switch js {
@@ -47,6 +51,39 @@ func decodeJSON(js string, v any) error {
 		return nil
 	}
 	return json.Unmarshal(unsafe.Slice(unsafe.StringData(js), len(js)), v)
+}
+
+// plainJSONString returns the contents of a JSON string literal made of
+// printable ASCII without escapes, which decodes to itself.
+func plainJSONString(js string) (string, bool) {
+	n := len(js)
+	if n < 2 || js[0] != '"' || js[n-1] != '"' {
+		return "", false
+	}
+	s := js[1 : n-1]
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b < 0x20 || b >= 0x7f || b == '"' || b == '\\' {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+// isJSONInteger reports whether js is a JSON number without fraction or
+// exponent: an optional minus sign and digits without leading zeros.
+func isJSONInteger(js string) bool {
+	if js != "" && js[0] == '-' {
+		js = js[1:]
+	}
+	if js == "" || (js[0] == '0' && len(js) > 1) {
+		return false
+	}
+	for i := 0; i < len(js); i++ {
+		if js[i] < '0' || js[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (t *Task) decode(v any) error {

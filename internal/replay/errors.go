@@ -12,6 +12,8 @@ import (
 const (
 	NonDeterminismErrorType = "NonDeterministicOrchestrationError"
 	CorruptHistoryErrorType = "CorruptHistoryError"
+	PanicErrorType          = "panic"
+	GoexitErrorType         = "runtime.Goexit"
 )
 
 // TaskFailedError is what awaiting a failed activity, sub-orchestration or

@@ -82,13 +82,21 @@ func (c *Context) run(fn Orchestrator, done chan<- struct{}) {
 		// Goexit (suspension or abort) is not a panic: recover returns nil.
 		if r := recover(); r != nil {
 			c.finishFailed(&history.FailureDetails{
-				ErrorType:    "panic",
+				ErrorType:    PanicErrorType,
 				ErrorMessage: fmt.Sprintf("orchestrator function panicked: %v", r),
 				StackTrace:   string(debug.Stack()),
+			})
+		} else if !c.exiting {
+			// The code called runtime.Goexit itself (t.FailNow, say):
+			// waiting for nothing forever would hide it.
+			c.finishFailed(&history.FailureDetails{
+				ErrorType:    GoexitErrorType,
+				ErrorMessage: "orchestrator function called runtime.Goexit instead of returning",
 			})
 		}
 	}()
 	if !c.start() {
+		c.exiting = true
 		return
 	}
 	out, err := fn(c)
@@ -112,6 +120,14 @@ func (c *Context) run(fn Orchestrator, done chan<- struct{}) {
 
 // start indexes the history and applies events up to ExecutionStarted.
 func (c *Context) start() bool {
+	scheduling := 0
+	for i := 0; i < c.n; i++ {
+		if e := c.event(i); e != nil && e.EventType.IsScheduling() {
+			scheduling++
+		}
+	}
+	c.sched = make([]*history.Event, 0, scheduling)
+	c.tasks = make([]*Task, 0, scheduling)
 	for i := 0; i < c.n; i++ {
 		e := c.event(i)
 		if e == nil {
@@ -214,7 +230,7 @@ func (c *Context) result() *Result {
 // failures discard the episode's actions.
 func (c *Context) aborted() bool {
 	switch c.failure.ErrorType {
-	case NonDeterminismErrorType, CorruptHistoryErrorType, "panic":
+	case NonDeterminismErrorType, CorruptHistoryErrorType, PanicErrorType, GoexitErrorType:
 		return true
 	}
 	return false

@@ -74,6 +74,9 @@ func (c *Context) withRetry(policy *RetryPolicy, call func() *Task) *Task {
 }
 
 func (c *Context) nextAttempt(p *Task) {
+	if c.exiting {
+		return // the code has finished: take no more actions
+	}
 	r := p.retry
 	r.attempt++
 	t := r.call()

@@ -56,6 +56,10 @@ type Task struct {
 	result string // JSON text
 	err    error
 
+	// parent is the first composite task waiting on this one, parents any
+	// further ones: most tasks have one parent at most, and a fan-out
+	// should not cost an allocation per child.
+	parent   *Task
 	parents  []*Task
 	children []*Task
 	pending  int   // WhenAll: children not yet done
@@ -73,7 +77,9 @@ var ErrCanceled = errors.New("durable: task canceled")
 
 func (c *Context) newTask(kind taskKind) *Task {
 	if len(c.slab) == 0 {
-		c.slab = make([]Task, 64)
+		// A replay creates at least one task per scheduling event in
+		// history: make room for those still to come.
+		c.slab = make([]Task, min(max(64, len(c.sched)-len(c.tasks)), 4096))
 	}
 	t := &c.slab[0]
 	c.slab = c.slab[1:]
@@ -129,12 +135,21 @@ func (t *Task) fail(err error, at int) {
 }
 
 func (t *Task) notify() {
+	if t.parent != nil {
+		t.parent.childDone(t)
+	}
 	for _, p := range t.parents {
 		p.childDone(t)
 	}
 }
 
-func (t *Task) addParent(p *Task) { t.parents = append(t.parents, p) }
+func (t *Task) addParent(p *Task) {
+	if t.parent == nil {
+		t.parent = p
+		return
+	}
+	t.parents = append(t.parents, p)
+}
 
 // childDone moves a composite task along when one of its children finishes.
 func (p *Task) childDone(child *Task) {
