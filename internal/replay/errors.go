@@ -143,8 +143,11 @@ func ErrorTypeOf(err error) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t.PkgPath() == "" {
-		return t.String()
+	// The package name, not its import path: "errors.errorString",
+	// "durable.TaskFailedError" (the public name of this package's types).
+	name := t.String()
+	if t.PkgPath() == "github.com/godurable/durablefunctions/internal/replay" {
+		name = "durable." + t.Name()
 	}
-	return t.PkgPath() + "." + t.Name()
+	return name
 }

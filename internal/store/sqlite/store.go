@@ -85,11 +85,12 @@ type Store struct {
 	cache     map[string]*cached
 
 	// The writer.
-	ops        chan *op
-	submitting sync.WaitGroup
-	writerDone chan struct{}
-	nextMsgID  int64 // writer-owned id counters
-	nextActID  int64
+	ops            chan *op
+	submitting     sync.WaitGroup
+	writerDone     chan struct{}
+	checkpointDone chan struct{}
+	nextMsgID      int64 // writer-owned id counters
+	nextActID      int64
 }
 
 var _ backend.Backend = (*Store)(nil)
@@ -111,6 +112,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	q.Add("_pragma", "synchronous("+cfg.synchronous+")")
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", cfg.busyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(OFF)")
+	q.Add("_pragma", "wal_autocheckpoint(0)") // see checkpointer
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
 	wdb, err := sql.Open("sqlite", dsn)
@@ -121,15 +123,16 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
 	s := &Store{
-		clock:      cfg.clock,
-		path:       path,
-		wdb:        wdb,
-		done:       make(chan struct{}),
-		instances:  make(map[string]*qinstance),
-		acts:       make(map[int64]*qactivity),
-		cache:      make(map[string]*cached),
-		ops:        make(chan *op, 1024),
-		writerDone: make(chan struct{}),
+		clock:          cfg.clock,
+		path:           path,
+		wdb:            wdb,
+		done:           make(chan struct{}),
+		instances:      make(map[string]*qinstance),
+		acts:           make(map[int64]*qactivity),
+		cache:          make(map[string]*cached),
+		ops:            make(chan *op, 1024),
+		writerDone:     make(chan struct{}),
+		checkpointDone: make(chan struct{}),
 	}
 	for i := range s.changed {
 		s.changed[i] = make(chan struct{})
@@ -158,7 +161,16 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err := s.load(ctx); err != nil {
 		return fail(err)
 	}
+	cq := url.Values{}
+	cq.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", cfg.busyTimeout.Milliseconds()))
+	cq.Add("_pragma", "synchronous("+cfg.synchronous+")")
+	cdb, err := sql.Open("sqlite", "file:"+path+"?"+cq.Encode())
+	if err != nil {
+		return fail(err)
+	}
+	cdb.SetMaxOpenConns(1)
 	go s.writer()
+	go s.checkpointer(cdb)
 	return s, nil
 }
 
@@ -244,6 +256,7 @@ func (s *Store) Close() error {
 	s.submitting.Wait()
 	close(s.ops)
 	<-s.writerDone
+	<-s.checkpointDone
 	return s.closeDBs()
 }
 
