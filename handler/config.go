@@ -1,0 +1,130 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/godurable/durablefunctions/bindings"
+	"github.com/godurable/durablefunctions/durable"
+)
+
+// Mode is how the binary was started.
+type Mode int
+
+const (
+	// Standalone: no Functions host; the binary serves the app itself.
+	Standalone Mode = iota
+	// BehindHost: the Functions host invokes the binary (custom handler).
+	BehindHost
+)
+
+func (m Mode) String() string {
+	if m == BehindHost {
+		return "custom handler behind the Functions host"
+	}
+	return "standalone"
+}
+
+// Options are the command line and environment settings of a run.
+type Options struct {
+	Mode   Mode
+	AppDir string
+	Addr   string
+	Logger *slog.Logger
+}
+
+// ParseOptions reads the flags (--app, --addr) and the environment
+// (FUNCTIONS_CUSTOMHANDLER_PORT, FUNCTIONS_APP_ROOT_PATH, PORT).
+func ParseOptions(args []string, getenv func(string) string) (*Options, error) {
+	fs := flag.NewFlagSet("handler", flag.ContinueOnError)
+	appDir := fs.String("app", "", "function app directory (default: FUNCTIONS_APP_ROOT_PATH or the working directory)")
+	addr := fs.String("addr", "", "standalone listen address (default 127.0.0.1:7071, or 127.0.0.1:$PORT)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	o := &Options{AppDir: *appDir, Addr: *addr}
+	if o.AppDir == "" {
+		o.AppDir = getenv("FUNCTIONS_APP_ROOT_PATH")
+	}
+	if o.AppDir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, err
+		}
+		o.AppDir = wd
+	}
+	abs, err := filepath.Abs(o.AppDir)
+	if err != nil {
+		return nil, err
+	}
+	o.AppDir = abs
+	if port := firstNonEmpty(getenv("FUNCTIONS_CUSTOMHANDLER_PORT"), getenv("FUNCTIONS_HTTPWORKER_PORT")); port != "" {
+		o.Mode = BehindHost
+		o.Addr = net.JoinHostPort("127.0.0.1", port)
+		return o, nil
+	}
+	if o.Addr == "" {
+		port := getenv("PORT")
+		if port == "" {
+			port = "7071"
+		}
+		o.Addr = net.JoinHostPort("127.0.0.1", port)
+	}
+	return o, nil
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// isLoopback reports whether a listen address only accepts local
+// connections.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// openStore opens the store host.json and the settings choose.
+func openStore(ctx context.Context, fa *bindings.App, log *slog.Logger) (durable.Store, []durable.RuntimeOption, error) {
+	dt := fa.Host.DurableTask
+	choice := dt.ResolveStorage(fa.Dir, fa.Settings)
+	log.Info("durable: store selected", "store", string(choice.Type), "reason", choice.Reason, "hub", dt.HubName)
+	switch choice.Type {
+	case bindings.StorageMemory:
+		return durable.NewMemoryStore(), nil, nil
+	case bindings.StorageSQLite:
+		if err := os.MkdirAll(filepath.Dir(choice.Path), 0o755); err != nil {
+			return nil, nil, fmt.Errorf("create the directory of %s: %w", choice.Path, err)
+		}
+		s, err := durable.OpenSQLiteStore(ctx, choice.Path)
+		return s, nil, err
+	case bindings.StorageAzureStorage:
+		s, err := openAzureStorage(ctx, fa, choice, log)
+		// Azure queues delay messages by at most 7 days: chain longer timers.
+		return s, []durable.RuntimeOption{durable.WithMaxTimerInterval(6*24*time.Hour, 3*24*time.Hour)}, err
+	}
+	return nil, nil, errors.New("no store selected: set extensions.durableTask.storageProvider.type in host.json")
+}
+
+func concurrency(dt *bindings.DurableTaskConfig) durable.RuntimeOption {
+	return durable.WithConcurrency(dt.MaxConcurrentOrchestratorFunctions, dt.MaxConcurrentActivityFunctions, dt.MaxConcurrentEntityFunctions)
+}

@@ -1,0 +1,91 @@
+package handler
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/godurable/durablefunctions/bindings"
+)
+
+// router serves the custom-handler protocol behind the host, or the app
+// itself standalone.
+func (s *Server) router() http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer)
+	if s.opts.Mode == BehindHost {
+		// The host probes GET / until the handler answers.
+		r.Get("/", func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		})
+		r.Post("/{function}", s.invoke)
+		// enableForwardingHttpRequest: HTTP functions arrive at their own path.
+		r.NotFound(s.serveHTTPFunction)
+		r.MethodNotAllowed(s.serveHTTPFunction)
+		return r
+	}
+	r.Get("/", s.describe)
+	r.Mount("/runtime/webhooks/durabletask", s.api)
+	r.Post("/admin/functions/{function}", s.invokeByHand)
+	r.NotFound(s.serveHTTPFunction)
+	r.MethodNotAllowed(s.serveHTTPFunction)
+	return r
+}
+
+// serveHTTPFunction routes a request to the HTTP function whose route
+// matches, as the host's router does.
+func (s *Server) serveHTTPFunction(w http.ResponseWriter, r *http.Request) {
+	f, params, ok := s.fa.MatchHTTP(r.Method, r.URL.Path)
+	if !ok {
+		writeError(w, http.StatusNotFound, "no function serves "+r.Method+" "+r.URL.Path)
+		return
+	}
+	for k, v := range params {
+		r.SetPathValue(k, v)
+	}
+	s.callHTTP(f, w, r, s.standaloneContext(f))
+}
+
+func (s *Server) callHTTP(f *bindings.Function, w http.ResponseWriter, r *http.Request, fc *FunctionContext) {
+	if s.app.isManagementAPI(s.fa, f) {
+		s.api.ServeHTTP(w, r)
+		return
+	}
+	s.app.http[strings.ToLower(f.Name)](w, r, fc)
+}
+
+func (s *Server) standaloneContext(f *bindings.Function) *FunctionContext {
+	return &FunctionContext{name: f.Name, client: s.runtime.Client(), api: s.api, logger: s.log.With("function", f.Name)}
+}
+
+// describe lists the app's functions, a convenience for people who open the
+// root URL.
+func (s *Server) describe(w http.ResponseWriter, _ *http.Request) {
+	type fn struct {
+		Name    string `json:"name"`
+		Trigger string `json:"trigger"`
+		URL     string `json:"url,omitempty"`
+	}
+	var out []fn
+	for _, f := range s.fa.Functions {
+		e := fn{Name: f.Name, Trigger: f.Kind().String()}
+		if f.Kind() == bindings.KindHTTP {
+			e.URL = "/" + s.fa.HTTPRoute(f)
+		}
+		out = append(out, e)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"functions": out, "managementApi": "/runtime/webhooks/durabletask"})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"Message": msg})
+}

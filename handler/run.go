@@ -1,0 +1,134 @@
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/godurable/durablefunctions/bindings"
+	"github.com/godurable/durablefunctions/durable"
+	"github.com/godurable/durablefunctions/webhooks"
+)
+
+// Main runs app with the process's flags and environment until SIGINT or
+// SIGTERM, and exits the process with a clear message when it cannot start.
+func Main(app *App) {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	opts, err := ParseOptions(os.Args[1:], os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	opts.Logger = log
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := Run(ctx, app, opts); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+// Server is a started function app: its runtime and its HTTP server.
+type Server struct {
+	app     *App
+	fa      *bindings.App
+	opts    *Options
+	log     *slog.Logger
+	runtime *durable.Runtime
+	api     *webhooks.API
+	http    *http.Server
+	ln      net.Listener
+}
+
+// Start loads the function app in opts.AppDir, checks it against app,
+// opens the store, starts the durable runtime and begins serving HTTP.
+func Start(ctx context.Context, app *App, opts *Options) (*Server, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	settings, err := bindings.LoadSettings(opts.AppDir, opts.Mode == Standalone, os.Environ())
+	if err != nil {
+		return nil, err
+	}
+	fa, err := bindings.LoadAppWithSettings(opts.AppDir, settings)
+	if err != nil {
+		return nil, err
+	}
+	if err := app.check(fa); err != nil {
+		return nil, err
+	}
+	key := firstNonEmpty(settings.Get("DURABLETASK_EXTENSION_KEY"))
+	if opts.Mode == Standalone && key == "" && !isLoopback(opts.Addr) {
+		return nil, fmt.Errorf("refusing to serve the management API on %s without a key: set DURABLETASK_EXTENSION_KEY or listen on a loopback address", opts.Addr)
+	}
+	store, storeOpts, err := openStore(ctx, fa, log)
+	if err != nil {
+		return nil, fmt.Errorf("open the durable store: %w", err)
+	}
+	rtOpts := append([]durable.RuntimeOption{durable.WithLogger(log), concurrency(&fa.Host.DurableTask)}, storeOpts...)
+	rt := durable.NewRuntime(app.reg, store, rtOpts...)
+	s := &Server{app: app, fa: fa, opts: opts, log: log, runtime: rt}
+	apiOpts := []webhooks.Option{webhooks.WithHubName(fa.Host.DurableTask.HubName), webhooks.WithLogger(log)}
+	if opts.Mode == BehindHost {
+		apiOpts = append(apiOpts, webhooks.WithBasePath("/"+fa.Host.RoutePrefix+"/durabletask"))
+	} else {
+		apiOpts = append(apiOpts, webhooks.WithBasePath("/runtime/webhooks/durabletask"))
+		if key != "" {
+			apiOpts = append(apiOpts, webhooks.WithKey(key))
+		}
+	}
+	s.api = webhooks.New(rt.Client(), apiOpts...)
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		_ = store.Close()
+		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
+	}
+	s.ln = ln
+	s.http = &http.Server{Handler: s.router(), ReadHeaderTimeout: 10 * time.Second}
+	rt.Start()
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http server stopped", "error", err)
+		}
+	}()
+	log.Info("durable functions app started", "mode", opts.Mode.String(), "address", "http://"+ln.Addr().String(),
+		"functions", len(fa.Functions), "hub", fa.Host.DurableTask.HubName)
+	return s, nil
+}
+
+// Addr returns the address the server listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Client returns the app's durable client.
+func (s *Server) Client() *durable.Client { return s.runtime.Client() }
+
+// Shutdown stops serving, lets work in flight finish (until ctx ends) and
+// closes the store.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.http.Shutdown(ctx)
+	if rerr := s.runtime.Close(ctx); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// Run starts app and serves until ctx ends, then shuts down gracefully.
+func Run(ctx context.Context, app *App, opts *Options) error {
+	s, err := Start(ctx, app, opts)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	s.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return s.Shutdown(sctx)
+}

@@ -1,0 +1,79 @@
+// Package webhooks serves the Durable Functions HTTP management API: the
+// routes the Functions host offers at /runtime/webhooks/durabletask, with
+// the paths, parameters, bodies, status codes and JSON field names of the
+// Durable Functions extension, so that its documentation, the JavaScript
+// and Python DurableClient and existing tooling work unchanged.
+//
+// # Mounting the API
+//
+// New wraps a *durable.Client in an http.Handler. Tell it the public path it
+// is served at, so that the URLs it hands out point back at it:
+//
+//	rt := durable.NewRuntime(reg, store)
+//	rt.Start()
+//	api := webhooks.New(rt.Client(),
+//		webhooks.WithBasePath("/runtime/webhooks/durabletask"),
+//		webhooks.WithHubName("MyHub"),
+//		webhooks.WithKey(os.Getenv("DURABLETASK_EXTENSION_KEY")),
+//	)
+//	mux := http.NewServeMux()
+//	mux.Handle("/runtime/webhooks/durabletask/", api)
+//
+// The handler accepts request paths with or without the base path: it can
+// be given the full path, be mounted with http.StripPrefix, or with chi's
+// Mount under any prefix. Behind the Functions host, where the runtime
+// route prefix is reserved, the API is served by an HTTP-triggered function
+// with the route durabletask/{*path}; use WithBasePath("/api/durabletask").
+//
+// # Routes
+//
+// Relative to the base path:
+//
+//	POST   orchestrators/{functionName}[/{instanceId}]   start (body: input JSON; ?timeout=&pollingInterval= waits)
+//	GET    instances/{instanceId}                          status (?showHistory, showHistoryOutput, showInput, returnInternalServerErrorOnFailure)
+//	GET    instances                                       list (?createdTimeFrom, createdTimeTo, runtimeStatus, instanceIdPrefix, top, showInput)
+//	DELETE instances/{instanceId}                          purge one
+//	DELETE instances                                       purge finished instances (?createdTimeFrom required, createdTimeTo, runtimeStatus)
+//	POST   instances/{instanceId}/raiseEvent/{eventName}   raise an event (Content-Type: application/json)
+//	POST   instances/{instanceId}/terminate?reason=        terminate
+//	POST   instances/{instanceId}/suspend?reason=          suspend
+//	POST   instances/{instanceId}/resume?reason=           resume
+//	POST   instances/{instanceId}/rewind?reason=           rewind a failed instance
+//	POST   instances/{instanceId}/restart                  restart (?restartWithNewInstanceId=true by default)
+//	POST   entities/{name}/{key}?op=                       signal an entity (DELETE: the operation "delete")
+//	GET    entities/{name}/{key}                           read an entity's state ($ is the empty key)
+//	GET    entities[/{name}]                               list entities (?fetchState, lastOperationTimeFrom/To, top)
+//
+// Query parameter names match case-insensitively. Lists are paged: pass the
+// x-ms-continuation-token response header back as a request header to get
+// the next page, until it comes back empty.
+//
+// # Errors
+//
+// Every error is JSON, {"Message": "...", "ExceptionMessage": "..."}:
+// 400 for invalid ids, parameters, bodies and unknown functions, 401 for a
+// missing or wrong key, 404 for unknown instances, entities and routes, 405
+// for a method a route does not serve, 410 for operations on finished
+// instances that need a running one, 413 for bodies over the limit
+// (WithMaxBodyBytes). Where Durable Functions answers 500 for a request that
+// is merely wrong for the instance's state (starting an id that is still
+// running, suspending a suspended instance, resuming one that is not
+// suspended, rewinding one that has not failed), this package answers 409
+// Conflict.
+//
+// # Check-status responses in your own functions
+//
+// An HTTP-triggered function that starts an orchestration usually answers
+// with the instance's management URLs:
+//
+//	id, err := client.StartNew(r.Context(), "HelloSequence", nil)
+//	if err != nil { ... }
+//	api.CreateCheckStatusResponse(w, r, id)
+//
+// CheckStatusPayload returns the same URLs as a value, ManagementPayload
+// adds the rewind URL, and WaitForCompletionOrCreateCheckStatusResponse
+// answers with the output if the instance finishes within a timeout. The
+// URLs take their scheme and host from the incoming request
+// (X-Forwarded-Proto and X-Forwarded-Host win), their path from the base
+// path, and carry taskHub, connection and, when a key is configured, code.
+package webhooks
