@@ -54,8 +54,17 @@ func WithMaxTimerInterval(max, interval time.Duration) RuntimeOption {
 	}
 }
 
-// withClock substitutes the clock (the test kit's virtual time).
-func withClock(c backend.Clock) RuntimeOption {
+// Clock tells the runtime the time. The test kit substitutes a virtual
+// clock; everything else uses the wall clock.
+type Clock interface {
+	Now() time.Time
+	// After is like time.After on this clock.
+	After(d time.Duration) <-chan time.Time
+}
+
+// WithClock runs the runtime (and its client) on c instead of the wall
+// clock. The store must use the same clock (NewMemoryStore(WithStoreClock(c))).
+func WithClock(c Clock) RuntimeOption {
 	return func(o *runtimeOptions) { o.engine.Clock = c }
 }
 
