@@ -136,6 +136,13 @@ func (a *API) routes() *chi.Mux {
 		writeError(w, http.StatusNotFound, "No management API route matches "+r.Method+" "+routePath(r)+".", "")
 	})
 	m.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		var allowed []string
+		for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+			if m.Match(chi.NewRouteContext(), method, routePath(r)) {
+				allowed = append(allowed, method)
+			}
+		}
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
 		writeError(w, http.StatusMethodNotAllowed, "The method "+r.Method+" is not allowed for "+routePath(r)+".", "")
 	})
 
@@ -230,9 +237,16 @@ func (a *API) suffix(r *http.Request) string {
 	default:
 		// Mounted by a chi router under another prefix: what it left to
 		// route is what the API routes.
-		if outer, _ := r.Context().Value(chi.RouteCtxKey).(*chi.Context); outer != nil && outer.RoutePath != "" {
-			if n := len(splitPath(outer.RoutePath)); n <= len(segs) {
-				segs = segs[len(segs)-n:]
+		// Routed by a chi pattern ending in /*: the wildcard is the rest.
+		if outer, _ := r.Context().Value(chi.RouteCtxKey).(*chi.Context); outer != nil {
+			rest := outer.RoutePath
+			if rest == "" {
+				rest = outer.URLParam("*")
+			}
+			if rest != "" {
+				if n := len(splitPath(rest)); n <= len(segs) {
+					segs = segs[len(segs)-n:]
+				}
 			}
 		}
 	}

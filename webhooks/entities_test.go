@@ -36,21 +36,21 @@ func TestSignalingAndReadingEntities(t *testing.T) {
 	counter := durable.NewEntityID("Counter", "c1")
 
 	t.Run("signaling with JSON input is 202", func(t *testing.T) {
-		r := e.do(postJSON(base+"/entities/Counter/c1?op=add", `5`))
+		r := e.do(t, postJSON(base+"/entities/Counter/c1?op=add", `5`))
 		if r.Status != http.StatusAccepted || len(r.Body) != 0 {
 			t.Fatalf("got %s", r)
 		}
-		e.do(postJSON(base+"/entities/counter/c1?OP=add", `2`))
+		e.do(t, postJSON(base+"/entities/counter/c1?OP=add", `2`))
 		e.waitEntity(counter, "7")
 	})
 	t.Run("reading the state is 200 with the state as the body", func(t *testing.T) {
-		r := e.do(get(base + "/entities/Counter/c1"))
+		r := e.do(t, get(base+"/entities/Counter/c1"))
 		if r.Status != http.StatusOK || compactJSON(t, r.Body) != "7" {
 			t.Fatalf("got %s", r)
 		}
 	})
 	t.Run("signaling with another content type sends the body as a string", func(t *testing.T) {
-		r := e.do(request{method: "POST", path: base + "/entities/Notes/n1?op=set", body: "plain text, not JSON",
+		r := e.do(t, request{method: "POST", path: base + "/entities/Notes/n1?op=set", body: "plain text, not JSON",
 			header: map[string]string{"Content-Type": "text/plain"}})
 		if r.Status != http.StatusAccepted {
 			t.Fatalf("got %s", r)
@@ -58,25 +58,25 @@ func TestSignalingAndReadingEntities(t *testing.T) {
 		e.waitEntity(durable.NewEntityID("Notes", "n1"), `"plain text, not JSON"`)
 	})
 	t.Run("the key $ is the empty key", func(t *testing.T) {
-		if r := e.do(postJSON(base+"/entities/Counter/$?op=add", `1`)); r.Status != http.StatusAccepted {
+		if r := e.do(t, postJSON(base+"/entities/Counter/$?op=add", `1`)); r.Status != http.StatusAccepted {
 			t.Fatalf("got %s", r)
 		}
 		e.waitEntity(durable.NewEntityID("Counter", ""), "1")
-		if r := e.do(get(base + "/entities/Counter/$")); r.Status != http.StatusOK || string(r.Body) != "1" {
+		if r := e.do(t, get(base+"/entities/Counter/$")); r.Status != http.StatusOK || string(r.Body) != "1" {
 			t.Fatalf("got %s", r)
 		}
 	})
 	t.Run("reading an entity that does not exist is 404", func(t *testing.T) {
-		expectError(t, e.do(get(base+"/entities/Counter/never")), http.StatusNotFound)
+		expectError(t, e.do(t, get(base+"/entities/Counter/never")), http.StatusNotFound)
 	})
 	t.Run("DELETE sends the operation delete", func(t *testing.T) {
-		e.do(postJSON(base+"/entities/Counter/gone?op=add", `1`))
+		e.do(t, postJSON(base+"/entities/Counter/gone?op=add", `1`))
 		e.waitEntity(durable.NewEntityID("Counter", "gone"), "1")
-		if r := e.do(del(base + "/entities/Counter/gone")); r.Status != http.StatusAccepted {
+		if r := e.do(t, del(base+"/entities/Counter/gone")); r.Status != http.StatusAccepted {
 			t.Fatalf("got %s", r)
 		}
 		deadline := time.Now().Add(10 * time.Second)
-		for e.do(get(base+"/entities/Counter/gone")).Status != http.StatusNotFound {
+		for e.do(t, get(base+"/entities/Counter/gone")).Status != http.StatusNotFound {
 			if time.Now().After(deadline) {
 				t.Fatal("entity state never deleted")
 			}
@@ -89,11 +89,11 @@ func TestListingEntities(t *testing.T) {
 	e := newEnv(t)
 	const n = 12
 	for i := range n {
-		if r := e.do(postJSON(base+fmt.Sprintf("/entities/Counter/k%02d?op=add", i), fmt.Sprint(i+1))); r.Status != http.StatusAccepted {
+		if r := e.do(t, postJSON(base+fmt.Sprintf("/entities/Counter/k%02d?op=add", i), fmt.Sprint(i+1))); r.Status != http.StatusAccepted {
 			t.Fatalf("signal: %s", r)
 		}
 	}
-	e.do(request{method: "POST", path: base + "/entities/Notes/n?op=set", body: "x"})
+	e.do(t, request{method: "POST", path: base + "/entities/Notes/n?op=set", body: "x"})
 	for i := range n {
 		e.waitEntity(durable.NewEntityID("Counter", fmt.Sprintf("k%02d", i)), fmt.Sprint(i+1))
 	}
@@ -109,7 +109,7 @@ func TestListingEntities(t *testing.T) {
 			if token != "" {
 				req.header = map[string]string{"x-ms-continuation-token": token}
 			}
-			r := e.do(req)
+			r := e.do(t, req)
 			if r.Status != http.StatusOK {
 				t.Fatalf("got %s", r)
 			}

@@ -179,9 +179,9 @@ type request struct {
 }
 
 // do sends a request to the test server; path is relative to its root.
-func (e *testEnv) do(req request) *response {
-	e.t.Helper()
-	return doURL(e.t, e.srv.URL+req.path, req)
+func (e *testEnv) do(t *testing.T, req request) *response {
+	t.Helper()
+	return doURL(t, e.srv.URL+req.path, req)
 }
 
 func doURL(t *testing.T, url string, req request) *response {
@@ -211,7 +211,7 @@ func doURL(t *testing.T, url string, req request) *response {
 	return &response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 
-func get(path string) request { return request{method: http.MethodGet, path: path} }
+func get(path string) request  { return request{method: http.MethodGet, path: path} }
 func post(path string) request { return request{method: http.MethodPost, path: path} }
 func del(path string) request  { return request{method: http.MethodDelete, path: path} }
 

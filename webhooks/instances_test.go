@@ -67,7 +67,7 @@ func TestStartingAnOrchestration(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.do(tc.req)
+			r := e.do(t, tc.req)
 			p := checkStatusResponse(t, r)
 			id := p["id"].(string)
 			if tc.wantID != "" && id != tc.wantID {
@@ -91,33 +91,33 @@ func TestStartingAnOrchestration(t *testing.T) {
 func TestStartingAndWaiting(t *testing.T) {
 	e := newEnv(t)
 	t.Run("returns 200 with the output when the instance completes in time", func(t *testing.T) {
-		r := e.do(postJSON(base+"/orchestrators/HelloSequence?timeout=10&pollingInterval=0.5", ""))
+		r := e.do(t, postJSON(base+"/orchestrators/HelloSequence?timeout=10&pollingInterval=0.5", ""))
 		if r.Status != http.StatusOK || compactJSON(t, r.Body) != `["Hello Tokyo!","Hello Seattle!","Hello London!"]` {
 			t.Fatalf("got %s", r)
 		}
 	})
 	t.Run("returns the check-status response when the timeout passes first", func(t *testing.T) {
 		began := time.Now()
-		r := e.do(post(base + "/orchestrators/Sleep?timeout=0.3&pollingInterval=0.1"))
+		r := e.do(t, post(base+"/orchestrators/Sleep?timeout=0.3&pollingInterval=0.1"))
 		checkStatusResponse(t, r)
 		if d := time.Since(began); d < 250*time.Millisecond || d > 5*time.Second {
 			t.Fatalf("waited %v, want about 0.3s", d)
 		}
 	})
 	t.Run("returns the failed status when the instance fails", func(t *testing.T) {
-		r := e.do(post(base + "/orchestrators/Fail?timeout=10&pollingInterval=1"))
+		r := e.do(t, post(base+"/orchestrators/Fail?timeout=10&pollingInterval=1"))
 		if r.Status != http.StatusOK || r.object(t)["runtimeStatus"] != "Failed" {
 			t.Fatalf("got %s", r)
 		}
 	})
 	t.Run("returns 500 for a failure when asked to", func(t *testing.T) {
-		r := e.do(post(base + "/orchestrators/Fail?timeout=10&pollingInterval=1&returnInternalServerErrorOnFailure=true"))
+		r := e.do(t, post(base+"/orchestrators/Fail?timeout=10&pollingInterval=1&returnInternalServerErrorOnFailure=true"))
 		if r.Status != http.StatusInternalServerError || r.object(t)["runtimeStatus"] != "Failed" {
 			t.Fatalf("got %s", r)
 		}
 	})
 	t.Run("ignores a timeout without a polling interval", func(t *testing.T) {
-		checkStatusResponse(t, e.do(post(base+"/orchestrators/Sleep?timeout=10")))
+		checkStatusResponse(t, e.do(t, post(base+"/orchestrators/Sleep?timeout=10")))
 	})
 }
 
@@ -155,7 +155,7 @@ func TestCheckStatusURLs(t *testing.T) {
 	for _, tc := range tests {
 		t.Run("they "+tc.name, func(t *testing.T) {
 			e := newEnv(t, tc.opts...)
-			r := e.do(request{method: "POST", path: "/orchestrators/Echo/" + url.PathEscape(tc.id), header: tc.header})
+			r := e.do(t, request{method: "POST", path: "/orchestrators/Echo/" + url.PathEscape(tc.id), header: tc.header})
 			p := checkStatusResponse(t, r)
 			want := tc.wantURL(e.srv.URL)
 			if p["statusQueryGetUri"] != want {
@@ -225,7 +225,7 @@ func TestGettingAnInstanceStatus(t *testing.T) {
 	timeRE := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`)
 
 	t.Run("of a completed instance is 200 with every field", func(t *testing.T) {
-		r := e.do(get(base + "/instances/" + done))
+		r := e.do(t, get(base+"/instances/"+done))
 		if r.Status != http.StatusOK {
 			t.Fatalf("got %s", r)
 		}
@@ -254,14 +254,14 @@ func TestGettingAnInstanceStatus(t *testing.T) {
 		}
 	})
 	t.Run("hides the input when showInput is false", func(t *testing.T) {
-		r := e.do(get(base + "/instances/" + done + "?ShowInput=FALSE"))
+		r := e.do(t, get(base+"/instances/"+done+"?ShowInput=FALSE"))
 		if m := r.object(t); m["input"] != nil || r.Status != 200 {
 			t.Fatalf("got %s", r)
 		}
 	})
 	t.Run("of a running instance is 202 with Location and Retry-After 5", func(t *testing.T) {
 		path := base + "/instances/" + sleeping + "?showInput=true"
-		r := e.do(get(path))
+		r := e.do(t, get(path))
 		if r.Status != http.StatusAccepted {
 			t.Fatalf("got %s", r)
 		}
@@ -274,23 +274,23 @@ func TestGettingAnInstanceStatus(t *testing.T) {
 		}
 	})
 	t.Run("of a failed instance is 200 with the error as output", func(t *testing.T) {
-		r := e.do(get(base + "/instances/" + failed))
+		r := e.do(t, get(base+"/instances/"+failed))
 		m := r.object(t)
 		if r.Status != http.StatusOK || m["runtimeStatus"] != "Failed" || !strings.Contains(fmt.Sprint(m["output"]), "boom") {
 			t.Fatalf("got %s", r)
 		}
 	})
 	t.Run("of a failed instance is 500 when returnInternalServerErrorOnFailure is true", func(t *testing.T) {
-		r := e.do(get(base + "/instances/" + failed + "?returnInternalServerErrorOnFailure=true"))
+		r := e.do(t, get(base+"/instances/"+failed+"?returnInternalServerErrorOnFailure=true"))
 		if r.Status != http.StatusInternalServerError || r.object(t)["runtimeStatus"] != "Failed" {
 			t.Fatalf("got %s", r)
 		}
 	})
 	t.Run("of an unknown instance is 404", func(t *testing.T) {
-		expectError(t, e.do(get(base+"/instances/nope")), http.StatusNotFound)
+		expectError(t, e.do(t, get(base+"/instances/nope")), http.StatusNotFound)
 	})
 	t.Run("with showHistory shows the transformed history", func(t *testing.T) {
-		r := e.do(get(base + "/instances/" + done + "?showHistory=true"))
+		r := e.do(t, get(base+"/instances/"+done+"?showHistory=true"))
 		var st struct {
 			HistoryEvents []map[string]any `json:"historyEvents"`
 		}
@@ -320,7 +320,7 @@ func TestGettingAnInstanceStatus(t *testing.T) {
 		}
 	})
 	t.Run("with showHistoryOutput shows results", func(t *testing.T) {
-		r := e.do(get(base + "/instances/" + done + "?showHistory=true&showHistoryOutput=true&showInput=false"))
+		r := e.do(t, get(base+"/instances/"+done+"?showHistory=true&showHistoryOutput=true&showInput=false"))
 		var st struct {
 			Input         any              `json:"input"`
 			HistoryEvents []map[string]any `json:"historyEvents"`
@@ -347,7 +347,7 @@ func TestGettingAnInstanceStatus(t *testing.T) {
 		var st struct {
 			HistoryEvents []map[string]any `json:"historyEvents"`
 		}
-		e.do(get(base+"/instances/"+id+"?showHistory=true")).json(t, &st)
+		e.do(t, get(base+"/instances/"+id+"?showHistory=true")).json(t, &st)
 		var found bool
 		for _, ev := range st.HistoryEvents {
 			if ev["EventType"] == "SubOrchestrationInstanceCreated" {
@@ -382,7 +382,7 @@ func TestListingInstances(t *testing.T) {
 			if token != "" {
 				req.header = map[string]string{"x-ms-continuation-token": token}
 			}
-			r := e.do(req)
+			r := e.do(t, req)
 			if r.Status != http.StatusOK {
 				t.Fatalf("page %d: %s", pages, r)
 			}
@@ -420,7 +420,7 @@ func TestListingInstances(t *testing.T) {
 	e.waitStatus(sleeping, durable.StatusRunning)
 	listed := func(t *testing.T, query string) []map[string]any {
 		t.Helper()
-		r := e.do(get(base + "/instances/?top=1000&" + query))
+		r := e.do(t, get(base+"/instances/?top=1000&"+query))
 		if r.Status != http.StatusOK {
 			t.Fatalf("got %s", r)
 		}
@@ -465,7 +465,7 @@ func TestRaisingAnEvent(t *testing.T) {
 	e := newEnv(t)
 	t.Run("delivers the JSON data and answers 202", func(t *testing.T) {
 		id := e.running()
-		r := e.do(postJSON(base+"/instances/"+id+"/raiseEvent/Go", `{"approved":true}`))
+		r := e.do(t, postJSON(base+"/instances/"+id+"/raiseEvent/Go", `{"approved":true}`))
 		if r.Status != http.StatusAccepted || len(r.Body) != 0 {
 			t.Fatalf("got %s", r)
 		}
@@ -476,7 +476,7 @@ func TestRaisingAnEvent(t *testing.T) {
 	})
 	t.Run("accepts the raiseEvent segment in any case and a charset", func(t *testing.T) {
 		id := e.running()
-		r := e.do(request{method: "POST", path: base + "/instances/" + id + "/RAISEEVENT/Go", body: `5`,
+		r := e.do(t, request{method: "POST", path: base + "/instances/" + id + "/RAISEEVENT/Go", body: `5`,
 			header: map[string]string{"Content-Type": "application/json; charset=utf-8"}})
 		if r.Status != http.StatusAccepted {
 			t.Fatalf("got %s", r)
@@ -487,10 +487,10 @@ func TestRaisingAnEvent(t *testing.T) {
 	})
 	t.Run("to a completed instance is 410", func(t *testing.T) {
 		id := e.completed()
-		expectError(t, e.do(postJSON(base+"/instances/"+id+"/raiseEvent/Go", `1`)), http.StatusGone)
+		expectError(t, e.do(t, postJSON(base+"/instances/"+id+"/raiseEvent/Go", `1`)), http.StatusGone)
 	})
 	t.Run("to an unknown instance is 404", func(t *testing.T) {
-		expectError(t, e.do(postJSON(base+"/instances/nope/raiseEvent/Go", `1`)), http.StatusNotFound)
+		expectError(t, e.do(t, postJSON(base+"/instances/nope/raiseEvent/Go", `1`)), http.StatusNotFound)
 	})
 }
 
@@ -498,7 +498,7 @@ func TestTerminating(t *testing.T) {
 	e := newEnv(t)
 	t.Run("a running instance is 202 and records the reason", func(t *testing.T) {
 		id := e.running()
-		r := e.do(post(base + "/instances/" + id + "/terminate?reason=" + url.QueryEscape("no longer needed")))
+		r := e.do(t, post(base+"/instances/"+id+"/terminate?reason="+url.QueryEscape("no longer needed")))
 		if r.Status != http.StatusAccepted {
 			t.Fatalf("got %s", r)
 		}
@@ -511,16 +511,16 @@ func TestTerminating(t *testing.T) {
 		id := e.running()
 		must(t, e.client.Suspend(context.Background(), id, ""))
 		e.waitStatus(id, durable.StatusSuspended)
-		if r := e.do(post(base + "/instances/" + id + "/Terminate")); r.Status != http.StatusAccepted {
+		if r := e.do(t, post(base+"/instances/"+id+"/Terminate")); r.Status != http.StatusAccepted {
 			t.Fatalf("got %s", r)
 		}
 		e.waitStatus(id, durable.StatusTerminated)
 	})
 	t.Run("a completed instance is 410", func(t *testing.T) {
-		expectError(t, e.do(post(base+"/instances/"+e.completed()+"/terminate")), http.StatusGone)
+		expectError(t, e.do(t, post(base+"/instances/"+e.completed()+"/terminate")), http.StatusGone)
 	})
 	t.Run("an unknown instance is 404", func(t *testing.T) {
-		expectError(t, e.do(post(base+"/instances/nope/terminate")), http.StatusNotFound)
+		expectError(t, e.do(t, post(base+"/instances/nope/terminate")), http.StatusNotFound)
 	})
 }
 
@@ -540,7 +540,7 @@ func TestSuspendingAndResuming(t *testing.T) {
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
-			r := e.do(post(base + "/instances/" + id + "/" + s.op + "?reason=testing"))
+			r := e.do(t, post(base+"/instances/"+id+"/"+s.op+"?reason=testing"))
 			if r.Status != s.wantCode {
 				t.Fatalf("got %s, want %d", r, s.wantCode)
 			}
@@ -552,12 +552,12 @@ func TestSuspendingAndResuming(t *testing.T) {
 	}
 	t.Run("suspending or resuming a finished instance is 410", func(t *testing.T) {
 		done := e.completed()
-		expectError(t, e.do(post(base+"/instances/"+done+"/suspend")), http.StatusGone)
-		expectError(t, e.do(post(base+"/instances/"+done+"/resume")), http.StatusGone)
+		expectError(t, e.do(t, post(base+"/instances/"+done+"/suspend")), http.StatusGone)
+		expectError(t, e.do(t, post(base+"/instances/"+done+"/resume")), http.StatusGone)
 	})
 	t.Run("suspending or resuming an unknown instance is 404", func(t *testing.T) {
-		expectError(t, e.do(post(base+"/instances/nope/suspend")), http.StatusNotFound)
-		expectError(t, e.do(post(base+"/instances/nope/resume")), http.StatusNotFound)
+		expectError(t, e.do(t, post(base+"/instances/nope/suspend")), http.StatusNotFound)
+		expectError(t, e.do(t, post(base+"/instances/nope/resume")), http.StatusNotFound)
 	})
 }
 
@@ -568,7 +568,7 @@ func TestRewinding(t *testing.T) {
 		if st := e.waitDone(id); st.RuntimeStatus != durable.StatusFailed {
 			t.Fatalf("first run ended %v", st.RuntimeStatus)
 		}
-		if r := e.do(post(base + "/instances/" + id + "/rewind?reason=fixed")); r.Status != http.StatusAccepted {
+		if r := e.do(t, post(base+"/instances/"+id+"/rewind?reason=fixed")); r.Status != http.StatusAccepted {
 			t.Fatalf("got %s", r)
 		}
 		st := e.waitStatus(id, durable.StatusCompleted)
@@ -577,17 +577,17 @@ func TestRewinding(t *testing.T) {
 		}
 	})
 	t.Run("a completed instance is 410", func(t *testing.T) {
-		expectError(t, e.do(post(base+"/instances/"+e.completed()+"/rewind")), http.StatusGone)
+		expectError(t, e.do(t, post(base+"/instances/"+e.completed()+"/rewind")), http.StatusGone)
 	})
 	t.Run("a running instance is 409 and keeps running", func(t *testing.T) {
 		id := e.running()
-		expectError(t, e.do(post(base+"/instances/"+id+"/rewind")), http.StatusConflict)
+		expectError(t, e.do(t, post(base+"/instances/"+id+"/rewind")), http.StatusConflict)
 		if s := e.status(id); s != durable.StatusRunning {
 			t.Fatalf("status %v", s)
 		}
 	})
 	t.Run("an unknown instance is 404", func(t *testing.T) {
-		expectError(t, e.do(post(base+"/instances/nope/rewind")), http.StatusNotFound)
+		expectError(t, e.do(t, post(base+"/instances/nope/rewind")), http.StatusNotFound)
 	})
 }
 
@@ -595,7 +595,7 @@ func TestRestarting(t *testing.T) {
 	e := newEnv(t)
 	done := e.completed()
 	t.Run("with a new instance id by default starts a copy under a new id", func(t *testing.T) {
-		p := checkStatusResponse(t, e.do(post(base+"/instances/"+done+"/restart")))
+		p := checkStatusResponse(t, e.do(t, post(base+"/instances/"+done+"/restart")))
 		if p["id"] == done {
 			t.Fatalf("restarted under the same id")
 		}
@@ -605,24 +605,24 @@ func TestRestarting(t *testing.T) {
 		}
 	})
 	t.Run("with restartWithNewInstanceId=false reuses the id", func(t *testing.T) {
-		p := checkStatusResponse(t, e.do(post(base+"/instances/"+done+"/restart?restartWithNewInstanceId=false")))
+		p := checkStatusResponse(t, e.do(t, post(base+"/instances/"+done+"/restart?restartWithNewInstanceId=false")))
 		if p["id"] != done {
 			t.Fatalf("restarted as %v", p["id"])
 		}
 		e.waitDone(done)
 	})
 	t.Run("with a timeout waits for the output", func(t *testing.T) {
-		r := e.do(post(base + "/instances/" + done + "/restart?timeout=10&pollingInterval=1"))
+		r := e.do(t, post(base+"/instances/"+done+"/restart?timeout=10&pollingInterval=1"))
 		if r.Status != http.StatusOK || compactJSON(t, r.Body) != `{"x":1}` {
 			t.Fatalf("got %s", r)
 		}
 	})
 	t.Run("a running instance under its own id is 409", func(t *testing.T) {
 		id := e.running()
-		expectError(t, e.do(post(base+"/instances/"+id+"/restart?restartWithNewInstanceId=false")), http.StatusConflict)
+		expectError(t, e.do(t, post(base+"/instances/"+id+"/restart?restartWithNewInstanceId=false")), http.StatusConflict)
 	})
 	t.Run("an unknown instance is 400, as in Durable Functions", func(t *testing.T) {
-		m := expectError(t, e.do(post(base+"/instances/nope/restart")), http.StatusBadRequest)
+		m := expectError(t, e.do(t, post(base+"/instances/nope/restart")), http.StatusBadRequest)
 		if m["Message"] != "InstanceId does not match a valid orchestration instance." {
 			t.Fatalf("message %v", m["Message"])
 		}
@@ -633,12 +633,12 @@ func TestPurging(t *testing.T) {
 	e := newEnv(t)
 	t.Run("one instance is 200 with instancesDeleted 1, then 404", func(t *testing.T) {
 		id := e.completed()
-		r := e.do(del(base + "/instances/" + id))
+		r := e.do(t, del(base+"/instances/"+id))
 		if r.Status != http.StatusOK || compactJSON(t, r.Body) != `{"instancesDeleted":1}` {
 			t.Fatalf("got %s", r)
 		}
-		expectError(t, e.do(del(base+"/instances/"+id)), http.StatusNotFound)
-		expectError(t, e.do(get(base+"/instances/"+id)), http.StatusNotFound)
+		expectError(t, e.do(t, del(base+"/instances/"+id)), http.StatusNotFound)
+		expectError(t, e.do(t, get(base+"/instances/"+id)), http.StatusNotFound)
 	})
 	t.Run("by filter deletes the finished instances that match", func(t *testing.T) {
 		e := newEnv(t)
@@ -647,15 +647,15 @@ func TestPurging(t *testing.T) {
 		e.failed()
 		running := e.running()
 		from := url.QueryEscape(time.Now().Add(-time.Hour).UTC().Format(time.RFC3339))
-		r := e.do(del(base + "/instances?createdTimeFrom=" + from + "&runtimeStatus=Failed"))
+		r := e.do(t, del(base+"/instances?createdTimeFrom="+from+"&runtimeStatus=Failed"))
 		if r.Status != http.StatusOK || compactJSON(t, r.Body) != `{"instancesDeleted":1}` {
 			t.Fatalf("got %s", r)
 		}
-		r = e.do(del(base + "/instances/?CREATEDTIMEFROM=" + from))
+		r = e.do(t, del(base+"/instances/?CREATEDTIMEFROM="+from))
 		if r.Status != http.StatusOK || compactJSON(t, r.Body) != `{"instancesDeleted":2}` {
 			t.Fatalf("got %s", r)
 		}
-		expectError(t, e.do(del(base+"/instances?createdTimeFrom="+from)), http.StatusNotFound)
+		expectError(t, e.do(t, del(base+"/instances?createdTimeFrom="+from)), http.StatusNotFound)
 		if s := e.status(running); s != durable.StatusRunning {
 			t.Fatalf("running instance is %v", s)
 		}
@@ -663,11 +663,11 @@ func TestPurging(t *testing.T) {
 	t.Run("by filter naming only active statuses deletes nothing", func(t *testing.T) {
 		e := newEnv(t)
 		id := e.completed()
-		expectError(t, e.do(del(base+"/instances?createdTimeFrom=2000-01-01&runtimeStatus=Running")), http.StatusNotFound)
+		expectError(t, e.do(t, del(base+"/instances?createdTimeFrom=2000-01-01&runtimeStatus=Running")), http.StatusNotFound)
 		e.status(id)
 	})
 	t.Run("by filter without createdTimeFrom is 400", func(t *testing.T) {
-		m := expectError(t, e.do(del(base+"/instances")), http.StatusBadRequest)
+		m := expectError(t, e.do(t, del(base+"/instances")), http.StatusBadRequest)
 		if m["Message"] != "Please provide value for 'createdTimeFrom' parameter." {
 			t.Fatalf("message %v", m["Message"])
 		}
@@ -677,13 +677,13 @@ func TestPurging(t *testing.T) {
 func TestDuplicateStartIsAConflict(t *testing.T) {
 	e := newEnv(t)
 	id := e.running()
-	expectError(t, e.do(post(base+"/orchestrators/Echo/"+id)), http.StatusConflict)
+	expectError(t, e.do(t, post(base+"/orchestrators/Echo/"+id)), http.StatusConflict)
 	if s := e.status(id); s != durable.StatusRunning {
 		t.Fatalf("status %v", s)
 	}
 	// A finished instance is replaced.
 	done := e.completed()
-	checkStatusResponse(t, e.do(postJSON(base+"/orchestrators/Echo/"+done, `2`)))
+	checkStatusResponse(t, e.do(t, postJSON(base+"/orchestrators/Echo/"+done, `2`)))
 	if st := e.waitDone(done); string(st.Output) != "2" {
 		t.Fatalf("replaced instance output %s", st.Output)
 	}
