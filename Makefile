@@ -21,8 +21,11 @@ lint: ## gofmt and go vet
 unit: ## fast tests only (no Azurite, no child processes)
 	$(GO) test -short $(PKGS)
 
-test: lint ## everything CI runs: lint, all tests (starts Azurite itself)
-	$(GO) test -count=1 $(PKGS)
+test: lint azurite ## everything CI runs: lint, all tests (starts Azurite itself)
+	$(GO) test -count=1 -timeout 15m $(PKGS)
+
+azurite: ## install the pinned Azurite (tools/azurite, project-local) for the Azure Storage tests
+	npm ci --prefix tools/azurite --no-audit --no-fund --loglevel=error
 
 bench: ## hot-path benchmarks (replay, dispatch, store commits)
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

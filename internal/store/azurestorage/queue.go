@@ -1,0 +1,209 @@
+package azurestorage
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
+
+	"github.com/godurable/durablefunctions/internal/backend"
+	"github.com/godurable/durablefunctions/internal/backend/storekit"
+)
+
+// holdThreshold: a message that surfaces (or is abandoned) due within
+// this time is held in memory rather than put back on the queue with a
+// visibility delay. With a virtual clock every delay is held in memory.
+func (s *Store) holdThreshold() time.Duration {
+	if s.virtual {
+		return 1<<63 - 1
+	}
+	return 30 * time.Second
+}
+
+// enqueue sends env to q (a control queue when part >= 0, else the
+// work-item queue), offloading a large envelope to a blob first. It
+// returns the queue message id and pop receipt.
+func (s *Store) enqueue(ctx context.Context, part int, env *envelope) (string, string, error) {
+	text, blobName, gz, err := encodeEnvelope(env)
+	if err != nil {
+		return "", "", err
+	}
+	if blobName != "" {
+		if err := s.putBlob(ctx, blobName, gz); err != nil {
+			return "", "", fmt.Errorf("store large message: %w", err)
+		}
+	}
+	q := s.workItems
+	if part >= 0 {
+		q = s.control[part]
+	}
+	var delay int32
+	if !s.virtual {
+		delay = visibilitySeconds(env.VisibleAt.Sub(s.clock.Now()))
+	}
+	resp, err := q.EnqueueMessage(ctx, text, &azqueue.EnqueueMessageOptions{TimeToLive: to.Ptr(int32(-1)), VisibilityTimeout: to.Ptr(delay)})
+	if err != nil {
+		return "", "", err
+	}
+	if delay == 0 {
+		if part >= 0 && s.parts != nil {
+			s.mu.Lock()
+			s.parts[part].enqSeq++
+			s.mu.Unlock()
+		}
+		s.wakeQueue(part)
+	}
+	var id, pop string
+	if len(resp.Messages) > 0 && resp.Messages[0] != nil {
+		if resp.Messages[0].MessageID != nil {
+			id = *resp.Messages[0].MessageID
+		}
+		if resp.Messages[0].PopReceipt != nil {
+			pop = *resp.Messages[0].PopReceipt
+		}
+	}
+	return id, pop, nil
+}
+
+// wakeQueue makes this process's poller of a queue poll now.
+func (s *Store) wakeQueue(part int) {
+	var ch chan struct{}
+	if part == -2 {
+		return
+	}
+	if part < 0 {
+		ch = s.actWake
+	} else if part < len(s.parts) && s.parts != nil {
+		ch = s.parts[part].wake
+	}
+	if ch == nil {
+		return
+	}
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// messageEnvelope makes the envelope for an instance message.
+func (s *Store) messageEnvelope(m *backend.Message, now time.Time) *envelope {
+	return &envelope{ID: newID(), InstanceID: m.InstanceID, ExecutionID: m.ExecutionID,
+		VisibleAt: storekit.Visible(m.VisibleAt, now), Event: m.Event}
+}
+
+// sendAll enqueues envelopes in parallel (at most 16 at a time).
+func (s *Store) sendAll(ctx context.Context, items []sendItem) error {
+	if len(items) == 0 {
+		return nil
+	}
+	if len(items) == 1 {
+		_, _, err := s.enqueue(ctx, items[0].part, items[0].env)
+		return err
+	}
+	sem := make(chan struct{}, 16)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	for _, it := range items {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(it sendItem) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if _, _, err := s.enqueue(ctx, it.part, it.env); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		}(it)
+	}
+	wg.Wait()
+	return first
+}
+
+type sendItem struct {
+	part int
+	env  *envelope
+}
+
+// SendMessages queues msgs on their instances' control queues.
+func (s *Store) SendMessages(ctx context.Context, msgs ...backend.Message) error {
+	if err := s.checkOpen(); err != nil {
+		return err
+	}
+	if err := storekit.ValidateMessages(msgs); err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	items := make([]sendItem, len(msgs))
+	for i := range msgs {
+		items[i] = sendItem{PartitionIndex(msgs[i].InstanceID, s.cfg.PartitionCount), s.messageEnvelope(&msgs[i], now)}
+	}
+	if err := s.sendAll(ctx, items); err != nil {
+		return fmt.Errorf("azurestorage: send messages: %w", err)
+	}
+	return nil
+}
+
+// resolve downloads a stub's full envelope.
+func (s *Store) resolve(ctx context.Context, env *envelope) (*envelope, error) {
+	if env.Blob == "" {
+		return env, nil
+	}
+	gz, err := s.getBlob(ctx, env.Blob)
+	if err != nil {
+		return nil, err
+	}
+	full, err := decodeLarge(gz)
+	if err != nil {
+		return nil, err
+	}
+	full.Blob = env.Blob
+	return full, nil
+}
+
+// undecodable handles a queue message that cannot be decoded: back off,
+// and past MaxDequeueCount move it to the poison queue.
+func (s *Store) undecodable(ctx context.Context, q *azqueue.QueueClient, m *azqueue.DequeuedMessage, cause error) {
+	n := int(deref64(m.DequeueCount))
+	if n >= s.cfg.MaxDequeueCount {
+		s.log.Error("azurestorage: moving undecodable message to the poison queue", "queue", q.URL(), "id", deref(m.MessageID), "dequeueCount", n, "err", cause)
+		if _, err := s.poison.EnqueueMessage(ctx, deref(m.MessageText), &azqueue.EnqueueMessageOptions{TimeToLive: to.Ptr(int32(-1))}); err == nil {
+			_, _ = q.DeleteMessage(ctx, deref(m.MessageID), deref(m.PopReceipt), nil)
+		}
+		return
+	}
+	s.log.Warn("azurestorage: cannot decode queue message; will retry", "queue", q.URL(), "id", deref(m.MessageID), "dequeueCount", n, "err", cause)
+	_, _ = q.UpdateMessage(ctx, deref(m.MessageID), deref(m.PopReceipt), deref(m.MessageText),
+		&azqueue.UpdateMessageOptions{VisibilityTimeout: to.Ptr(visibilitySeconds(retryBackoff(n)))})
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func deref64(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// sleepCtx waits d, a wake signal, or ctx.
+func sleepCtx(ctx context.Context, d time.Duration, wake <-chan struct{}) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	case <-wake:
+	}
+}
