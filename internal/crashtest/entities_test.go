@@ -223,5 +223,5 @@ func TestEntityInvariantsHoldUnderConcurrency(t *testing.T) {
 }
 
 func TestEntityInvariantsHoldAcrossSIGKILL(t *testing.T) {
-	crashLoop(t, "entities", 12)
+	crashLoop(t, "entities", 10, 60)
 }
