@@ -1,6 +1,8 @@
 package handler
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/godurable/durablefunctions/bindings"
+	"github.com/godurable/durablefunctions/webhooks"
 )
 
 // router serves the custom-handler protocol behind the host, or the app
@@ -29,10 +32,32 @@ func (s *Server) router() http.Handler {
 	}
 	r.Get("/", s.describe)
 	r.Mount("/runtime/webhooks/durabletask", s.api)
-	r.Post("/admin/functions/{function}", s.invokeByHand)
+	r.With(s.requireKey).Post("/admin/functions/{function}", s.invokeByHand)
 	r.NotFound(s.serveHTTPFunction)
 	r.MethodNotAllowed(s.serveHTTPFunction)
 	return r
+}
+
+// requireKey refuses requests without the configured key (in the code
+// query parameter or the x-functions-key header), as the management API
+// does: invoking functions by hand must not be open to anyone who can
+// reach a non-loopback address.
+func (s *Server) requireKey(next http.Handler) http.Handler {
+	want := sha256.Sum256([]byte(s.key))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.key != "" {
+			got := r.Header.Get(webhooks.KeyHeader)
+			if got == "" {
+				got = r.URL.Query().Get("code")
+			}
+			h := sha256.Sum256([]byte(got))
+			if got == "" || subtle.ConstantTimeCompare(h[:], want[:]) != 1 {
+				writeError(w, http.StatusUnauthorized, "Unauthorized: a valid key is required in the 'code' query parameter or the x-functions-key header.")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // serveHTTPFunction routes a request to the HTTP function whose route
@@ -51,7 +76,7 @@ func (s *Server) serveHTTPFunction(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) callHTTP(f *bindings.Function, w http.ResponseWriter, r *http.Request, fc *FunctionContext) {
 	if s.app.isManagementAPI(s.fa, f) {
-		s.api.ServeHTTP(w, r)
+		s.fnAPI.ServeHTTP(w, r)
 		return
 	}
 	s.app.http[strings.ToLower(f.Name)](w, r, fc)

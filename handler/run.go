@@ -42,9 +42,11 @@ type Server struct {
 	opts    *Options
 	log     *slog.Logger
 	runtime *durable.Runtime
-	api     *webhooks.API
+	api     *webhooks.API // check-status URLs and /runtime/webhooks/durabletask
+	fnAPI   *webhooks.API // the management API function (/api/durabletask/...)
 	http    *http.Server
 	ln      net.Listener
+	key     string // DURABLETASK_EXTENSION_KEY; guards the standalone admin endpoint too
 }
 
 // Start loads the function app in opts.AppDir, checks it against app,
@@ -75,17 +77,21 @@ func Start(ctx context.Context, app *App, opts *Options) (*Server, error) {
 	}
 	rtOpts := append([]durable.RuntimeOption{durable.WithLogger(log), concurrency(&fa.Host.DurableTask)}, storeOpts...)
 	rt := durable.NewRuntime(app.reg, store, rtOpts...)
-	s := &Server{app: app, fa: fa, opts: opts, log: log, runtime: rt}
+	s := &Server{app: app, fa: fa, opts: opts, log: log, runtime: rt, key: key}
 	apiOpts := []webhooks.Option{webhooks.WithHubName(fa.Host.DurableTask.HubName), webhooks.WithLogger(log)}
+	functionBase := webhooks.WithBasePath("/" + fa.Host.RoutePrefix + "/durabletask")
 	if opts.Mode == BehindHost {
-		apiOpts = append(apiOpts, webhooks.WithBasePath("/"+fa.Host.RoutePrefix+"/durabletask"))
+		s.api = webhooks.New(rt.Client(), append(apiOpts, functionBase)...)
+		s.fnAPI = s.api
 	} else {
-		apiOpts = append(apiOpts, webhooks.WithBasePath("/runtime/webhooks/durabletask"))
 		if key != "" {
 			apiOpts = append(apiOpts, webhooks.WithKey(key))
 		}
+		s.api = webhooks.New(rt.Client(), append(apiOpts, webhooks.WithBasePath("/runtime/webhooks/durabletask"))...)
+		// The management API function (route durabletask/{*path}) is
+		// served standalone too, at its own path.
+		s.fnAPI = webhooks.New(rt.Client(), append(apiOpts, functionBase)...)
 	}
-	s.api = webhooks.New(rt.Client(), apiOpts...)
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		_ = store.Close()

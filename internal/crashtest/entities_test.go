@@ -14,10 +14,10 @@ import (
 // The entity workload: 100 TransferFunds among 5 accounts (some too poor)
 // while 50 sender orchestrations signal one Counter 200 times each, in order.
 const (
-	accounts       = 5
-	transfers      = 100
-	senders        = 50
-	signalsEach    = 200
+	accounts    = 5
+	transfers   = 100
+	senders     = 50
+	signalsEach = 200
 )
 
 var seedBalances = [accounts]int{100, 50, 0, 200, 10}
