@@ -2,14 +2,31 @@ package handler
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/godurable/durablefunctions/bindings"
 	"github.com/godurable/durablefunctions/durable"
 )
 
-// openAzureStorage opens the Azure Storage store for the task hub.
+// openAzureStorage opens the Azure Storage store for the task hub, from the
+// connection setting (a connection string, UseDevelopmentStorage=true, or an
+// identity-based <name>__accountName / __*ServiceUri group).
 func openAzureStorage(ctx context.Context, fa *bindings.App, choice bindings.StorageChoice, log *slog.Logger) (durable.Store, error) {
-	return nil, errors.New("the AzureStorage store is not available in this build yet")
+	sp := fa.Host.DurableTask.StorageProvider
+	s, err := durable.OpenAzureStorageStore(ctx, durable.AzureStorageOptions{
+		HubName:                        fa.Host.DurableTask.HubName,
+		ConnectionName:                 choice.ConnectionName,
+		Setting:                        fa.Settings.Get,
+		PartitionCount:                 sp.PartitionCount,
+		ControlQueueBatchSize:          sp.ControlQueueBatchSize,
+		ControlQueueVisibilityTimeout:  sp.ControlQueueVisibilityTimeout,
+		WorkItemQueueVisibilityTimeout: sp.WorkItemQueueVisibilityTimeout,
+		MaxQueuePollingInterval:        sp.MaxQueuePollingInterval,
+		Logger:                         log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("azure storage (connection %q): %w", choice.ConnectionName, err)
+	}
+	return s, nil
 }

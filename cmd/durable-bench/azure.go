@@ -2,12 +2,27 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"os"
 
 	"github.com/godurable/durablefunctions/durable"
 )
 
-// openAzure opens the Azure Storage store from AzureWebJobsStorage.
+// openAzure opens the Azure Storage store from the AzureWebJobsStorage
+// setting (e.g. UseDevelopmentStorage=true for Azurite) on a fresh hub.
 func openAzure(ctx context.Context) (durable.Store, func(), error) {
-	return nil, nil, errors.New("the azurestorage store is not wired into durable-bench yet")
+	if os.Getenv("AzureWebJobsStorage") == "" {
+		return nil, nil, fmt.Errorf("set AzureWebJobsStorage (UseDevelopmentStorage=true for Azurite on 127.0.0.1:10000-10002)")
+	}
+	hub := os.Getenv("DURABLE_BENCH_HUB")
+	if hub == "" {
+		hub = fmt.Sprintf("bench%d", os.Getpid())
+	}
+	s, err := durable.OpenAzureStorageStore(ctx, durable.AzureStorageOptions{HubName: hub, Setting: os.Getenv})
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, func() {
+		fmt.Fprintf(os.Stderr, "azure storage requests: %v (total %d)\n", s.Stats(), s.Stats().Total())
+	}, nil
 }
