@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -87,6 +88,7 @@ func Start(ctx context.Context, app *App, opts *Options) (*Server, error) {
 		if key != "" {
 			apiOpts = append(apiOpts, webhooks.WithKey(key))
 		}
+		apiOpts = slices.Clip(apiOpts) // the two APIs below must not share appended options
 		s.api = webhooks.New(rt.Client(), append(apiOpts, webhooks.WithBasePath("/runtime/webhooks/durabletask"))...)
 		// The management API function (route durabletask/{*path}) is
 		// served standalone too, at its own path.
