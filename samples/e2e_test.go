@@ -321,9 +321,6 @@ func TestManagementOperationsAnswerWithTheSpecsStatusCodes(t *testing.T) {
 
 	t.Run("rewind lets a parent whose sub-orchestration could not start finish", func(t *testing.T) {
 		t.Parallel()
-		if !knownBugs() {
-			t.Skip("engine bug (reported): a rewound parent waits forever for sub-orchestrations; set DURABLE_E2E_KNOWN_BUGS=1 to run")
-		}
 		parent := uniq("rewind-parent")
 		// The parent's first child id is taken by a running instance, so
 		// the parent fails; once that instance is gone, rewinding the

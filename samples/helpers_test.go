@@ -446,7 +446,6 @@ func uniq(prefix string) string {
 }
 
 // knownBugs reports whether to run the tests of reported, unfixed bugs.
-func knownBugs() bool { return os.Getenv("DURABLE_E2E_KNOWN_BUGS") != "" }
 
 // newCmd prepares a run of the sample binary that must end by itself
 // (it is killed after waitLong): a clean environment, an in-memory store,

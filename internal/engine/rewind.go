@@ -1,16 +1,21 @@
 package engine
 
 import (
+	"context"
 	"time"
 
 	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
 )
 
-// rewind brings a failed instance back to life: the failures delivered in
-// the episode that failed it are removed from history, activities whose
-// results are missing are scheduled again, failed sub-orchestrations are
-// rewound too, and the code replays. Tasks that completed are not re-run.
+// rewind brings a failed instance back to life. The failures delivered in
+// the episode that failed it are removed from history; then everything the
+// orchestration still waits for is set in motion again: activities whose
+// results are missing are scheduled again, timers are re-armed, and each
+// sub-orchestration without a result is looked at (a finished child's
+// result is delivered now, a failed child is rewound, a child that never
+// started is created again). The code then replays. Tasks that completed
+// are not re-run.
 func (ep *episode) rewind(ev *history.Event) []*history.Event {
 	h := ep.hist
 	end := len(h)
@@ -30,13 +35,8 @@ func (ep *episode) rewind(ev *history.Event) []*history.Event {
 	kept := make([]*history.Event, 0, len(h))
 	done := make(map[int]bool)
 	for i, e := range h {
-		switch {
-		case e.EventType == history.ExecutionCompleted:
-			continue
-		case i >= start && (e.EventType == history.TaskFailed || e.EventType == history.SubOrchestrationInstanceFailed):
-			if e.EventType == history.SubOrchestrationInstanceFailed {
-				ep.rewindChild(e.TaskScheduledID, ev) // it reports again when it finishes
-			}
+		failure := e.EventType == history.TaskFailed || e.EventType == history.SubOrchestrationInstanceFailed
+		if e.EventType == history.ExecutionCompleted || (i >= start && failure) {
 			continue
 		}
 		if id := completionID(e); id >= 0 {
@@ -44,24 +44,50 @@ func (ep *episode) rewind(ev *history.Event) []*history.Event {
 		}
 		kept = append(kept, e)
 	}
-	for _, e := range kept {
-		if e.EventType == history.TaskScheduled && !done[e.EventID] {
-			ep.out.Activities = append(ep.out.Activities, e)
-		}
-	}
 	inst := ep.inst
 	inst.Status, inst.Output, inst.Failure, inst.CompletedAt = history.StatusRunning, "", nil, time.Time{}
 	ep.replace, ep.hist, ep.appended = true, kept, kept
-	return []*history.Event{ev}
-}
-
-func (ep *episode) rewindChild(taskID int, ev *history.Event) {
-	for _, e := range ep.hist {
-		if e.EventType == history.SubOrchestrationInstanceCreated && e.EventID == taskID {
-			ep.out.Messages = append(ep.out.Messages, backend.Message{
-				InstanceID: e.InstanceID, Event: history.NewExecutionRewound(ep.now, ev.Reason),
-			})
-			return
+	events := []*history.Event{ev}
+	for _, e := range kept {
+		if !e.EventType.IsScheduling() || done[e.EventID] {
+			continue
+		}
+		switch e.EventType {
+		case history.TaskScheduled:
+			ep.out.Activities = append(ep.out.Activities, e)
+		case history.TimerCreated:
+			ep.out.Messages = append(ep.out.Messages, backend.Message{InstanceID: inst.InstanceID, ExecutionID: inst.ExecutionID,
+				Event: history.NewTimerFired(ep.now, e.EventID, e.FireAt), VisibleAt: e.FireAt})
+		case history.SubOrchestrationInstanceCreated:
+			if result := ep.reviveChild(e, ev.Reason); result != nil {
+				events = append(events, result)
+			}
 		}
 	}
+	return events
+}
+
+// reviveChild makes a sub-orchestration that has not reported report
+// again. It returns the child's result when the child already finished.
+func (ep *episode) reviveChild(created *history.Event, reason string) *history.Event {
+	child, err := ep.e.be.GetInstance(context.Background(), created.InstanceID)
+	if err != nil && !isNotFound(err) {
+		ep.e.log.Warn("durable: rewind cannot read a sub-orchestration; it is left as is", "instanceId", ep.inst.InstanceID, "child", created.InstanceID, "error", err)
+		return nil
+	}
+	ours := err == nil && child.ParentInstance == ep.inst.InstanceID && child.ParentExecution == ep.inst.ExecutionID
+	switch {
+	case ours && child.Status == history.StatusCompleted:
+		return history.NewSubOrchestrationCompleted(ep.now, created.EventID, child.Output)
+	case ours && child.Status == history.StatusFailed:
+		ep.out.Messages = append(ep.out.Messages, backend.Message{InstanceID: created.InstanceID, Event: history.NewExecutionRewound(ep.now, reason)})
+	case ours && !child.Status.IsTerminal():
+		// Still running: it reports when it finishes.
+	default:
+		// Never started (its id was taken), terminated, or replaced: start
+		// it again; a start refused because the id is still taken reports
+		// that failure to this instance.
+		ep.dispatch(created)
+	}
+	return nil
 }
