@@ -6,7 +6,9 @@
 // Scenarios: sequence = n orchestrations of k sequential activities, all
 // started at once; fanout = one orchestration fanning out f activities;
 // latency = a warm single instance with one activity, started and awaited
-// -reps times one after the other.
+// -reps times one after the other; entity = -s signals to one entity;
+// entities = -s signals spread over -e entities. Entity scenarios report
+// operations per second in act_per_s (and the entity count in f).
 package main
 
 import (
@@ -52,6 +54,8 @@ func run() error {
 	k := flag.Int("k", 1, "sequence: activities per orchestration")
 	f := flag.Int("f", 1000, "fanout: activities in the fan-out")
 	reps := flag.Int("reps", 200, "latency: number of sequential runs")
+	signals := flag.Int("s", 10000, "entity, entities: number of signals")
+	entityCount := flag.Int("e", 1000, "entities: number of entities")
 	path := flag.String("path", "", "sqlite: database file (default: a fresh temporary file)")
 	flag.Parse()
 
@@ -80,6 +84,12 @@ func run() error {
 		case "latency":
 			r.N = *reps
 			err = latency(ctx, c, &r)
+		case "entity":
+			r.N, r.F = *signals, 1
+			err = entitySignals(ctx, c, &r)
+		case "entities":
+			r.N, r.F = *signals, *entityCount
+			err = entitySignals(ctx, c, &r)
 		default:
 			err = fmt.Errorf("unknown scenario %q (want sequence, fanout or latency)", sc)
 		}
@@ -133,6 +143,15 @@ func register(reg *durable.Registry) error {
 			sum += v
 		}
 		return sum, nil
+	}); err != nil {
+		return err
+	}
+	if err := reg.AddEntity("Tally", func(ctx *durable.EntityContext) error {
+		n := 0
+		if err := ctx.GetState(&n); err != nil {
+			return err
+		}
+		return ctx.SetState(n + 1)
 	}); err != nil {
 		return err
 	}
@@ -234,6 +253,53 @@ func latency(ctx context.Context, c *durable.Client, r *result) error {
 	secs := time.Since(start).Seconds()
 	r.Seconds, r.OrchPerS, r.ActPerS = secs, float64(r.N)/secs, float64(r.N)/secs
 	r.P50Millis, r.P99Millis = percentiles(lat)
+	return nil
+}
+
+// entitySignals sends r.N signals over r.F entities from 16 senders and
+// waits until every entity has counted its share.
+func entitySignals(ctx context.Context, c *durable.Client, r *result) error {
+	run := fmt.Sprint(time.Now().UnixNano())
+	id := func(i int) durable.EntityID { return durable.NewEntityID("Tally", fmt.Sprint(run, "-", i%r.F)) }
+	start := time.Now()
+	const senders = 16
+	errs := make(chan error, senders)
+	var wg sync.WaitGroup
+	for s := 0; s < senders; s++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := s; i < r.N; i += senders {
+				if err := c.SignalEntity(ctx, id(i), "inc", nil); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	for e := 0; e < r.F; e++ {
+		want := r.N / r.F
+		if e < r.N%r.F {
+			want++
+		}
+		for {
+			md, err := c.ReadEntityState(ctx, id(e))
+			if err == nil && string(md.State) == fmt.Sprint(want) {
+				break
+			}
+			if time.Since(start) > 10*time.Minute {
+				return fmt.Errorf("entity %s did not reach %d signals: %v %v", id(e), want, md, err)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	secs := time.Since(start).Seconds()
+	r.Seconds, r.ActPerS = secs, float64(r.N)/secs
 	return nil
 }
 
