@@ -34,7 +34,10 @@ func (a *App) check(fa *bindings.App) error {
 	problems := append([]string(nil), a.problems...)
 	declared := map[string]bool{}
 	for _, f := range fa.Functions {
-		if f.Disabled || f.Trigger == nil {
+		// "disabled" tells the Functions host to leave a function alone. The
+		// durable functions are run by this process, not by the host, so a
+		// disabled durable function is still ours (see docs/azure.md).
+		if f.Trigger == nil || (f.Disabled && !f.Kind().IsDurable()) {
 			continue
 		}
 		name := f.DurableName()
