@@ -46,6 +46,12 @@ func WithConcurrency(orchestrations, activities, entities int) RuntimeOption {
 	}
 }
 
+// WithRetention purges, in the background, instances that finished (completed,
+// failed, terminated) longer than d ago, history included.
+func WithRetention(d time.Duration) RuntimeOption {
+	return func(o *runtimeOptions) { o.engine.Retention = d }
+}
+
 // WithMaxTimerInterval chains timers longer than max from legs of interval
 // (Azure Storage: 6 days and 3 days).
 func WithMaxTimerInterval(max, interval time.Duration) RuntimeOption {

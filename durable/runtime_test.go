@@ -435,3 +435,40 @@ func TestPanickingOrchestratorFailsOnlyItsInstance(t *testing.T) {
 		t.Fatalf("got %v %+v", st.RuntimeStatus, st.Failure)
 	}
 }
+
+func TestRetentionPurgesFinishedInstancesPastTheirAge(t *testing.T) {
+	reg := durable.NewRegistry()
+	sayHello(reg)
+	must(t, reg.AddOrchestrator("HelloSequence", helloSequence))
+	must(t, reg.AddOrchestrator("Forever", func(ctx *durable.OrchestrationContext) (any, error) {
+		return nil, ctx.WaitForExternalEvent("never").Await(nil)
+	}))
+	rt := durable.NewRuntime(reg, durable.NewMemoryStore(), durable.WithRetention(time.Millisecond))
+	c := rt.Client()
+	ctx := context.Background()
+	rt.Start()
+	done, _ := c.StartNew(ctx, "HelloSequence", nil)
+	waitDone(t, c, done)
+	running, _ := c.StartNew(ctx, "Forever", nil)
+	waitStatus(t, c, running, durable.StatusRunning)
+	// The purge loop runs at start and then every minute: restart the
+	// runtime so it runs again now that the instance is older than 1 ms.
+	time.Sleep(5 * time.Millisecond)
+	must(t, rt.Stop(ctx))
+	rt.Start()
+	defer rt.Close(ctx)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := c.GetStatus(ctx, done)
+		if errors.Is(err, durable.ErrInstanceNotFound) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the finished instance was not purged: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if st, err := c.GetStatus(ctx, running); err != nil || st.RuntimeStatus != durable.StatusRunning {
+		t.Fatalf("the running instance must stay: %+v %v", st, err)
+	}
+}

@@ -42,6 +42,8 @@ func run(args []string, out io.Writer) error {
 		return nil
 	case "new":
 		return newFunction(args[1:], out)
+	case "history":
+		return historyCommand(args[1:], out)
 	}
 	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
 }

@@ -43,8 +43,11 @@ type Options struct {
 	// MaxEntityBatchSize bounds the operations one entity runs per batch
 	// (default 100).
 	MaxEntityBatchSize int
-	Logger             *slog.Logger
-	Clock              backend.Clock
+	// Retention, when positive, purges instances that finished longer ago
+	// than this, in the background.
+	Retention time.Duration
+	Logger    *slog.Logger
+	Clock     backend.Clock
 }
 
 // Engine runs dispatchers over a backend.
@@ -117,6 +120,13 @@ func (e *Engine) Start() {
 		})
 	}
 	e.spawn(e.opts.MaxConcurrentActivities, e.activityLoop)
+	if e.opts.Retention > 0 {
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			e.retain(e.workCtx)
+		}()
+	}
 }
 
 func (e *Engine) spawn(n int, loop func(context.Context) error) {

@@ -1,0 +1,57 @@
+package memory
+
+import "time"
+
+// Quiet describes what the store would hand out next. The test kit's
+// virtual clock reads it to decide whether the engine is idle and, if so,
+// how far to skip time.
+type Quiet struct {
+	// Busy is true while any orchestration, entity or activity work item is
+	// locked (a dispatcher is processing it) or any message or activity
+	// request is visible now (a dispatcher is about to take it).
+	Busy bool
+	// Locked and Visible count those work items.
+	Locked, Visible int
+	// NextDue is the earliest VisibleAt of the messages and activity
+	// requests that are not visible yet (zero when there are none).
+	NextDue time.Time
+}
+
+// Quiet reports whether the store has work that is in flight or ready, and
+// when the next delayed message (a durable timer, a scheduled start or
+// signal, an abandoned work item's retry) becomes visible. The answer is a
+// consistent snapshot: a store with no locks and nothing visible stays so
+// until its clock moves or someone sends it a message.
+func (s *Store) Quiet() Quiet {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	var q Quiet
+	due := func(t time.Time) {
+		if t.After(now) {
+			if q.NextDue.IsZero() || t.Before(q.NextDue) {
+				q.NextDue = t
+			}
+			return
+		}
+		q.Visible++
+	}
+	for _, in := range s.instances {
+		if in.lock != 0 {
+			q.Locked++
+			continue
+		}
+		for _, m := range in.msgs {
+			due(m.visibleAt)
+		}
+	}
+	for _, a := range s.acts {
+		if a.lock != 0 {
+			q.Locked++
+			continue
+		}
+		due(a.visibleAt)
+	}
+	q.Busy = q.Locked > 0 || q.Visible > 0
+	return q
+}
