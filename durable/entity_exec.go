@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
-	"time"
 
 	"github.com/godurable/durablefunctions/internal/engine"
 	"github.com/godurable/durablefunctions/internal/history"
@@ -24,7 +23,7 @@ func (x executor) RunEntityBatch(ctx context.Context, b *engine.EntityBatch) *en
 			continue
 		}
 		ectx := &EntityContext{Context: ctx, id: EntityID{Name: b.Name, Key: b.Key}, operation: op.Operation, input: op.Input,
-			state: res.State, hasState: res.HasState, existed: res.HasState, now: time.Now().UTC(), log: x.log}
+			state: res.State, hasState: res.HasState, existed: res.HasState, now: x.clock.Now(), log: x.log}
 		if failure := runOperation(fn, ectx); failure != nil {
 			res.Results = append(res.Results, engine.EntityOperationResult{Failure: failure})
 			continue

@@ -88,7 +88,7 @@ func NewRuntime(reg *Registry, store Store, opts ...RuntimeOption) *Runtime {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	eng := engine.New(store, executor{r: reg, log: log}, o.engine)
+	eng := engine.New(store, executor{r: reg, log: log, clock: o.engine.Clock}, o.engine)
 	return &Runtime{
 		reg: reg, store: store, engine: eng,
 		client: &Client{be: store, reg: reg, eng: eng, clock: o.engine.Clock},
@@ -118,8 +118,9 @@ func (rt *Runtime) Registry() *Registry { return rt.reg }
 
 // executor adapts a Registry to the engine.
 type executor struct {
-	r   *Registry
-	log *slog.Logger
+	r     *Registry
+	log   *slog.Logger
+	clock Clock
 }
 
 func (x executor) RunOrchestration(name string, ep replay.Episode, opts replay.Options) *replay.Result {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/godurable/durablefunctions/bindings"
@@ -127,4 +128,27 @@ func openStore(ctx context.Context, fa *bindings.App, log *slog.Logger) (durable
 
 func concurrency(dt *bindings.DurableTaskConfig) durable.RuntimeOption {
 	return durable.WithConcurrency(dt.MaxConcurrentOrchestratorFunctions, dt.MaxConcurrentActivityFunctions, dt.MaxConcurrentEntityFunctions)
+}
+
+// retentionKey is this runtime's host.json extension: finished instances
+// older than this TimeSpan are purged automatically.
+const retentionKey = "finishedInstanceRetention"
+
+// retention reads extensions.durableTask.finishedInstanceRetention.
+func retention(dt *bindings.DurableTaskConfig) ([]durable.RuntimeOption, error) {
+	for k, v := range dt.Raw {
+		if !strings.EqualFold(k, retentionKey) {
+			continue
+		}
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("host.json: extensions.durableTask.%s: want a TimeSpan string such as \"7.00:00:00\", got %v", retentionKey, v)
+		}
+		d, err := bindings.ParseTimeSpan(s)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("host.json: extensions.durableTask.%s: want a positive TimeSpan such as \"7.00:00:00\", got %q", retentionKey, s)
+		}
+		return []durable.RuntimeOption{durable.WithRetention(d)}, nil
+	}
+	return nil, nil
 }

@@ -72,11 +72,16 @@ func Start(ctx context.Context, app *App, opts *Options) (*Server, error) {
 	if opts.Mode == Standalone && key == "" && !isLoopback(opts.Addr) {
 		return nil, fmt.Errorf("refusing to serve the management API on %s without a key: set DURABLETASK_EXTENSION_KEY or listen on a loopback address", opts.Addr)
 	}
+	retain, err := retention(&fa.Host.DurableTask)
+	if err != nil {
+		return nil, err
+	}
 	store, storeOpts, err := openStore(ctx, fa, log)
 	if err != nil {
 		return nil, fmt.Errorf("open the durable store: %w", err)
 	}
 	rtOpts := append([]durable.RuntimeOption{durable.WithLogger(log), concurrency(&fa.Host.DurableTask)}, storeOpts...)
+	rtOpts = append(rtOpts, retain...)
 	rt := durable.NewRuntime(app.reg, store, rtOpts...)
 	s := &Server{app: app, fa: fa, opts: opts, log: log, runtime: rt, key: key}
 	apiOpts := []webhooks.Option{webhooks.WithHubName(fa.Host.DurableTask.HubName), webhooks.WithLogger(log)}

@@ -28,7 +28,8 @@ func main() {
 
 const usage = `usage:
   durablefunc new --kind KIND --name NAME [--app DIR] [--route R] [--queue Q] [--eventhub E] [--schedule CRON] [--force]
-  durablefunc kinds`
+  durablefunc kinds
+  durablefunc history export INSTANCE_ID [--app DIR] [--db FILE] [--out FILE]`
 
 func run(args []string, out io.Writer) error {
 	if len(args) == 0 {
