@@ -445,7 +445,6 @@ func uniq(prefix string) string {
 	return fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano())
 }
 
-
 // newCmd prepares a run of the sample binary that must end by itself
 // (it is killed after waitLong): a clean environment, an in-memory store,
 // and a temporary working directory.
