@@ -148,6 +148,9 @@ func (c *Client) ListInstances(ctx context.Context, q Query) (*InstancePage, err
 		Statuses: q.Statuses, InstanceIDPrefix: q.InstanceIDPrefix, PageSize: q.PageSize,
 		ContinuationToken: q.ContinuationToken, WithPayloads: q.WithInput,
 	})
+	if errors.Is(err, backend.ErrInvalidQuery) {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidQuery, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("durable: list instances: %w", err)
 	}

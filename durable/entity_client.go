@@ -139,6 +139,9 @@ func (c *Client) ListEntities(ctx context.Context, q EntityQuery) (*EntityPage, 
 		Kind: backend.OnlyEntities, InstanceIDPrefix: prefix, PageSize: q.PageSize,
 		ContinuationToken: q.ContinuationToken, WithPayloads: true,
 	})
+	if errors.Is(err, backend.ErrInvalidQuery) {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidQuery, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("durable: list entities: %w", err)
 	}

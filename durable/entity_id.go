@@ -35,15 +35,15 @@ func ParseEntityID(s string) (EntityID, error) {
 // characters Azure Storage keys and URLs cannot carry.
 func (id EntityID) Validate() error {
 	if id.Name == "" {
-		return fmt.Errorf("durable: entity name must not be empty")
+		return fmt.Errorf("%w: the entity name is empty", ErrInvalidEntityID)
 	}
 	if strings.Contains(id.Name, "@") {
-		return fmt.Errorf("durable: entity name %q must not contain '@'", id.Name)
+		return fmt.Errorf("%w: entity name %q must not contain '@'", ErrInvalidEntityID, id.Name)
 	}
 	for _, part := range []struct{ what, s string }{{"name", id.Name}, {"key", id.Key}} {
 		for _, r := range part.s {
 			if r == '/' || r == '\\' || r == '#' || r == '?' || r < 0x20 || (r >= 0x7f && r <= 0x9f) {
-				return fmt.Errorf("durable: entity %s %q contains %q, which is not allowed (no / \\ # ? or control characters)", part.what, part.s, r)
+				return fmt.Errorf("%w: entity %s %q contains %q, which is not allowed (no / \\ # ? or control characters)", ErrInvalidEntityID, part.what, part.s, r)
 			}
 		}
 	}

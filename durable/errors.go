@@ -43,6 +43,12 @@ var (
 	// ErrInstanceExists: StartNew with the id of an instance that is still
 	// Pending, Running or Suspended.
 	ErrInstanceExists = errors.New("durable: an active instance with this id already exists")
+	// ErrInvalidQuery: a continuation token the store did not issue, or a
+	// filter it cannot apply (ListInstances, ListEntities).
+	ErrInvalidQuery = errors.New("durable: invalid query")
+	// ErrInvalidEntityID: an entity name or key that cannot be used (see
+	// EntityID.Validate).
+	ErrInvalidEntityID = errors.New("durable: invalid entity id")
 	// ErrInvalidInstanceID: the id is empty, longer than 256 characters,
 	// starts with '@', or contains '/', '\', '#', '?' or control characters.
 	ErrInvalidInstanceID = errors.New("durable: invalid instance id")

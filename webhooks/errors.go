@@ -9,7 +9,6 @@ import (
 	"strconv"
 
 	"github.com/godurable/durablefunctions/durable"
-	"github.com/godurable/durablefunctions/internal/backend"
 )
 
 // ErrorBody is the JSON body of every error response, shaped as the
@@ -71,7 +70,7 @@ func (a *API) clientError(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusBadRequest, "The "+unknown.Kind+" function '"+unknown.Name+"' doesn't exist.", err.Error())
 	case errors.Is(err, durable.ErrInvalidInstanceID):
 		writeError(w, http.StatusBadRequest, "The instance id is not valid.", err.Error())
-	case errors.Is(err, backend.ErrInvalidQuery):
+	case errors.Is(err, durable.ErrInvalidQuery), errors.Is(err, durable.ErrInvalidEntityID):
 		writeError(w, http.StatusBadRequest, "The query is not valid (check the continuation token).", err.Error())
 	case errors.As(err, &tooBig):
 		writeError(w, http.StatusRequestEntityTooLarge, tooLargeMessage(tooBig.Limit), err.Error())
