@@ -81,6 +81,13 @@ type EntitySchedulerState struct {
 	State    string                  `json:"state,omitempty"`
 	Queue    []*replay.EntityRequest `json:"queue,omitempty"`
 	LockedBy string                  `json:"lockedBy,omitempty"`
+	// Delivered is the last message accepted from each sender, Held the
+	// messages that arrived before their predecessor, and LastSent the last
+	// signal this entity sent to each entity: together they keep every
+	// sender's messages in the order sent (see sorter.go).
+	Delivered map[string]mark `json:"delivered,omitempty"`
+	Held      []heldRequest   `json:"held,omitempty"`
+	LastSent  map[string]mark `json:"lastSent,omitempty"`
 }
 
 // DecodeEntityState reads the scheduler state from an entity's row.

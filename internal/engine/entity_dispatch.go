@@ -39,6 +39,7 @@ func (e *Engine) processEntity(wi *backend.OrchestrationWorkItem) (*backend.Orch
 		st = &EntitySchedulerState{}
 	}
 	r.state = st
+	r.expire()
 	for _, m := range wi.Messages {
 		r.receive(m)
 	}
@@ -48,34 +49,42 @@ func (e *Engine) processEntity(wi *backend.OrchestrationWorkItem) (*backend.Orch
 	return r.commit(), 0
 }
 
-// receive adds a request to the queue or applies a release.
+// receive passes a request (or a lock release) to the sorter.
 func (r *entityRun) receive(m *backend.Message) {
 	ev := m.Event
 	if ev.EventType != history.EventRaised {
 		return
 	}
+	var req replay.EntityRequest
 	switch ev.Name {
 	case replay.EntityReleaseEvent:
 		var rel replay.EntityRelease
-		if json.Unmarshal([]byte(ev.Input), &rel) == nil && rel.ParentInstance == r.state.LockedBy {
-			r.state.LockedBy = ""
+		if err := json.Unmarshal([]byte(ev.Input), &rel); err != nil {
+			r.e.log.Warn("durable: dropping a malformed lock release", "entity", r.id, "error", err)
+			return
 		}
-		// A release for a lock still queued here cancels that request.
-		r.dropQueuedLock(rel)
+		req = replay.EntityRequest{ID: rel.MessageID, ParentInstance: rel.ParentInstance, Predecessor: rel.Predecessor, ReleaseOf: rel.LockRequestID}
+		if req.ID == "" {
+			req.ID = "release:" + rel.LockRequestID
+		}
 	default:
-		var req replay.EntityRequest
 		if err := json.Unmarshal([]byte(ev.Input), &req); err != nil {
 			r.e.log.Warn("durable: dropping a malformed entity request", "entity", r.id, "error", err)
 			return
 		}
-		r.state.Queue = append(r.state.Queue, &req)
 	}
+	r.accept(&req)
 }
 
-func (r *entityRun) dropQueuedLock(rel replay.EntityRelease) {
+// release ends the sender's hold on the lock, and cancels its lock request
+// if that is still queued here.
+func (r *entityRun) release(rel *replay.EntityRequest) {
+	if r.state.LockedBy == rel.ParentInstance {
+		r.state.LockedBy = ""
+	}
 	q := r.state.Queue[:0]
 	for _, req := range r.state.Queue {
-		if len(req.LockSet) > 0 && req.ID == rel.LockRequestID && req.ParentInstance == rel.ParentInstance {
+		if len(req.LockSet) > 0 && req.ID == rel.ReleaseOf && req.ParentInstance == rel.ParentInstance {
 			continue
 		}
 		q = append(q, req)
@@ -122,12 +131,16 @@ func (r *entityRun) runBatch() bool {
 		if req == nil {
 			break
 		}
-		if len(req.LockSet) > 0 {
+		if len(req.LockSet) > 0 || req.ReleaseOf != "" {
 			if len(ops) > 0 {
 				break // run the operations before it first
 			}
 			r.next()
-			r.lock(req)
+			if req.ReleaseOf != "" {
+				r.release(req)
+			} else {
+				r.lock(req)
+			}
 			return true
 		}
 		ops = append(ops, r.next())
@@ -159,6 +172,7 @@ func (r *entityRun) lock(req *replay.EntityRequest) {
 	if req.Position+1 < len(req.LockSet) {
 		fwd := *req
 		fwd.Position++
+		fwd.Predecessor = "" // forwarded lock requests are not ordered
 		body, _ := json.Marshal(&fwd)
 		r.out.Messages = append(r.out.Messages, backend.Message{InstanceID: fwd.LockSet[fwd.Position],
 			Event: history.NewEventRaised(r.now, replay.EntityOperationEvent, string(body))})
@@ -214,8 +228,12 @@ func nonEmpty(s, def string) string {
 func (r *entityRun) emit(a EntityAction) {
 	switch {
 	case a.Signal != nil:
-		req := replay.EntityRequest{ID: NewExecutionID(), Operation: a.Signal.Operation, IsSignal: true, Input: a.Signal.Input,
+		id := NewExecutionID()
+		req := replay.EntityRequest{ID: id, Operation: a.Signal.Operation, IsSignal: true, Input: a.Signal.Input,
 			ParentInstance: r.id, ScheduledTime: a.Signal.At}
+		if a.Signal.At.IsZero() { // scheduled signals are not ordered
+			req.Predecessor = r.predecessorFor(a.Signal.Target, id)
+		}
 		body, _ := json.Marshal(&req)
 		r.out.Messages = append(r.out.Messages, backend.Message{InstanceID: a.Signal.Target, VisibleAt: a.Signal.At,
 			Event: history.NewEventRaised(r.now, replay.EntityOperationEvent, string(body))})

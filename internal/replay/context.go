@@ -39,6 +39,7 @@ type Context struct {
 	guidCounter     int
 	logger          *slog.Logger
 	critical        *criticalSection
+	lastSent        map[string]string // lower-cased entity id → last request id
 
 	exiting bool
 	done    bool

@@ -19,6 +19,12 @@ type EntityRequest struct {
 	ScheduledTime   time.Time `json:"due,omitzero"`
 	LockSet         []string  `json:"lockset,omitempty"`
 	Position        int       `json:"pos,omitempty"`
+	// Predecessor is the id of the message the same sender sent to the same
+	// entity before this one: the entity runs a sender's messages in the
+	// order sent even when a store delivers them out of order.
+	Predecessor string `json:"pred,omitempty"`
+	// ReleaseOf marks a lock release: the id of the lock request it ends.
+	ReleaseOf string `json:"releaseOf,omitempty"`
 }
 
 // EntityResponse is the reply to a two-way entity call, delivered to the
@@ -78,8 +84,10 @@ func (c *Context) sendEntity(kind taskKind, entityID, op string, input any, due 
 	if c.isNew() {
 		req := EntityRequest{ID: requestID, Operation: op, IsSignal: kind == kindSignal, Input: js,
 			ParentInstance: c.instanceID, ParentExecution: c.ExecutionID(), ScheduledTime: due.UTC()}
-		if kind == kindSignal {
-			req.ParentInstance, req.ParentExecution = "", ""
+		if due.IsZero() {
+			// Scheduled signals arrive late by design: they are not
+			// ordered after (or before) the sender's other messages.
+			req.Predecessor = c.lastSentTo(entityID)
 		}
 		b, err := marshalJSON(req)
 		if err != nil {
@@ -88,6 +96,9 @@ func (c *Context) sendEntity(kind taskKind, entityID, op string, input any, due 
 		t.input = b
 	}
 	c.schedule(t)
+	if due.IsZero() {
+		c.sentTo(entityID, requestID)
+	}
 	if kind == kindSignal {
 		t.state = stateSucceeded
 		return t
@@ -98,4 +109,17 @@ func (c *Context) sendEntity(kind taskKind, entityID, op string, input any, due 
 	}
 	c.waiters[key] = append(c.waiters[key], t)
 	return t
+}
+
+// lastSentTo returns the id of the last message this execution sent to the
+// entity ("" for none).
+func (c *Context) lastSentTo(entityID string) string { return c.lastSent[strings.ToLower(entityID)] }
+
+// sentTo records the last message sent to an entity; it runs on every
+// replay, for replayed and new messages alike, so predecessors stay stable.
+func (c *Context) sentTo(entityID, requestID string) {
+	if c.lastSent == nil {
+		c.lastSent = make(map[string]string)
+	}
+	c.lastSent[strings.ToLower(entityID)] = requestID
 }

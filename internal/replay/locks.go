@@ -28,10 +28,15 @@ const LockGrantedResult = `"Lock Acquisition Completed"`
 // EntityReleaseEvent names the EventSent that releases a lock.
 const EntityReleaseEvent = "release"
 
-// EntityRelease is the input of a release message.
+// EntityRelease is the input of a release message (an EventSent named
+// EntityReleaseEvent).
 type EntityRelease struct {
 	ParentInstance string `json:"parent"`
 	LockRequestID  string `json:"id"`
+	// MessageID and Predecessor order the release among the sender's other
+	// messages to the entity.
+	MessageID   string `json:"msgId,omitempty"`
+	Predecessor string `json:"pred,omitempty"`
 }
 
 type criticalSection struct {
@@ -103,7 +108,8 @@ func (c *Context) LockEntities(entityIDs []string) (*Task, error) {
 	t.name, t.instanceID = "lock", ids[0]
 	requestID := c.NewGUID()
 	if c.isNew() {
-		req := EntityRequest{ID: requestID, ParentInstance: c.instanceID, ParentExecution: c.ExecutionID(), LockSet: ids}
+		req := EntityRequest{ID: requestID, ParentInstance: c.instanceID, ParentExecution: c.ExecutionID(), LockSet: ids,
+			Predecessor: c.lastSentTo(ids[0])}
 		b, err := json.Marshal(req)
 		if err != nil {
 			return nil, err
@@ -111,6 +117,7 @@ func (c *Context) LockEntities(entityIDs []string) (*Task, error) {
 		t.input = string(b)
 	}
 	c.schedule(t)
+	c.sentTo(ids[0], requestID)
 	if c.waiters == nil {
 		c.waiters = make(map[string][]*Task)
 	}
@@ -132,14 +139,17 @@ func (c *Context) ReleaseLocks() {
 		return
 	}
 	c.critical = nil
-	body, _ := json.Marshal(EntityRelease{ParentInstance: c.instanceID, LockRequestID: cs.requestID})
 	for _, id := range cs.entities {
+		msgID := c.NewGUID()
 		t := c.newTask(kindSignal)
 		t.name, t.instanceID, t.eventName = EntityReleaseEvent, id, EntityReleaseEvent
 		if c.isNew() {
+			body, _ := json.Marshal(EntityRelease{ParentInstance: c.instanceID, LockRequestID: cs.requestID,
+				MessageID: msgID, Predecessor: c.lastSentTo(id)})
 			t.input = string(body)
 		}
 		c.schedule(t)
+		c.sentTo(id, msgID)
 		t.state = stateSucceeded
 	}
 }

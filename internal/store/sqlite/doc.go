@@ -33,6 +33,8 @@
 //   - Rows and histories of recently active instances are cached (the
 //     writer updates the cache after each commit), so a work item usually
 //     needs no SQL at all.
+//   - WAL checkpoints (and their fsyncs) run on a background connection
+//     every 500ms instead of inside the writer's commits.
 //   - Statements are prepared once; events are stored as their JSON.
 //
 // The in-memory queue mirror grows with the number of queued messages and

@@ -1,4 +1,4 @@
-package durable_test
+package enginetest
 
 import (
 	"context"
@@ -11,22 +11,6 @@ import (
 
 	"github.com/godurable/durablefunctions/durable"
 )
-
-// newTestRuntime starts a runtime over the memory store with reg and stops it
-// when the test ends.
-func newTestRuntime(t *testing.T, reg *durable.Registry) *durable.Client {
-	t.Helper()
-	rt := durable.NewRuntime(reg, durable.NewMemoryStore())
-	rt.Start()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := rt.Close(ctx); err != nil {
-			t.Errorf("close runtime: %v", err)
-		}
-	})
-	return rt.Client()
-}
 
 func must(t *testing.T, err error) {
 	t.Helper()
@@ -79,11 +63,11 @@ func helloSequence(ctx *durable.OrchestrationContext) (any, error) {
 	return out, nil
 }
 
-func TestChainingReturnsEveryGreetingInOrder(t *testing.T) {
+func testChainingReturnsEveryGreetingInOrder(t *testing.T, s *suite) {
 	reg := durable.NewRegistry()
 	sayHello(reg)
 	must(t, reg.AddOrchestrator("HelloSequence", helloSequence))
-	c := newTestRuntime(t, reg)
+	c := s.client(t, reg)
 	id, err := c.StartNew(context.Background(), "HelloSequence", nil)
 	must(t, err)
 	st := waitDone(t, c, id)
@@ -92,7 +76,7 @@ func TestChainingReturnsEveryGreetingInOrder(t *testing.T) {
 	}
 }
 
-func TestFanOutFanInSumsTheSquares(t *testing.T) {
+func testFanOutFanInSumsTheSquares(t *testing.T, s *suite) {
 	reg := durable.NewRegistry()
 	must(t, reg.AddActivity("Square", durable.ActivityOf(func(_ context.Context, n int) (int, error) { return n * n, nil })))
 	must(t, reg.AddOrchestrator("FanOutFanIn", func(ctx *durable.OrchestrationContext) (any, error) {
@@ -112,7 +96,7 @@ func TestFanOutFanInSumsTheSquares(t *testing.T) {
 		}
 		return sum, nil
 	}))
-	c := newTestRuntime(t, reg)
+	c := s.client(t, reg)
 	id, err := c.StartNew(context.Background(), "FanOutFanIn", 100)
 	must(t, err)
 	st := waitDone(t, c, id)
@@ -144,10 +128,10 @@ func approval(ctx *durable.OrchestrationContext) (any, error) {
 	return "rejected", nil
 }
 
-func TestHumanInteractionIsApprovedByAnEvent(t *testing.T) {
+func testHumanInteractionIsApprovedByAnEvent(t *testing.T, s *suite) {
 	reg := durable.NewRegistry()
 	must(t, reg.AddOrchestrator("ApprovalWorkflow", approval))
-	c := newTestRuntime(t, reg)
+	c := s.client(t, reg)
 	ctx := context.Background()
 	id, err := c.StartNew(ctx, "ApprovalWorkflow", map[string]int{"timeoutSeconds": 3600})
 	must(t, err)
@@ -158,10 +142,10 @@ func TestHumanInteractionIsApprovedByAnEvent(t *testing.T) {
 	}
 }
 
-func TestHumanInteractionEscalatesWhenTheTimerFires(t *testing.T) {
+func testHumanInteractionEscalatesWhenTheTimerFires(t *testing.T, s *suite) {
 	reg := durable.NewRegistry()
 	must(t, reg.AddOrchestrator("ApprovalWorkflow", approval))
-	c := newTestRuntime(t, reg)
+	c := s.client(t, reg)
 	id, err := c.StartNew(context.Background(), "ApprovalWorkflow", map[string]int{"timeoutSeconds": 0})
 	must(t, err)
 	if st := waitDone(t, c, id); string(st.Output) != `"escalated"` {
@@ -169,7 +153,7 @@ func TestHumanInteractionEscalatesWhenTheTimerFires(t *testing.T) {
 	}
 }
 
-func TestEventRaisedBeforeTheWaitIsDelivered(t *testing.T) {
+func testEventRaisedBeforeTheWaitIsDelivered(t *testing.T, s *suite) {
 	reg := durable.NewRegistry()
 	must(t, reg.AddActivity("Slow", func(*durable.ActivityContext) (any, error) { return nil, nil }))
 	must(t, reg.AddOrchestrator("Late", func(ctx *durable.OrchestrationContext) (any, error) {
@@ -180,7 +164,7 @@ func TestEventRaisedBeforeTheWaitIsDelivered(t *testing.T) {
 		err := ctx.WaitForExternalEvent("Go").Await(&v)
 		return v, err
 	}))
-	c := newTestRuntime(t, reg)
+	c := s.client(t, reg)
 	ctx := context.Background()
 	id, err := c.StartNew(ctx, "Late", nil, durable.WithInstanceID("late-1"))
 	must(t, err)
@@ -190,7 +174,7 @@ func TestEventRaisedBeforeTheWaitIsDelivered(t *testing.T) {
 	}
 }
 
-func TestActivityFailureReachesTheOrchestratorAsATypedError(t *testing.T) {
+func testActivityFailureReachesTheOrchestratorAsATypedError(t *testing.T, s *suite) {
 	reg := durable.NewRegistry()
 	must(t, reg.AddActivity("Boom", func(*durable.ActivityContext) (any, error) { return nil, errors.New("kaput") }))
 	must(t, reg.AddOrchestrator("Catches", func(ctx *durable.OrchestrationContext) (any, error) {
@@ -204,7 +188,7 @@ func TestActivityFailureReachesTheOrchestratorAsATypedError(t *testing.T) {
 	must(t, reg.AddOrchestrator("Throws", func(ctx *durable.OrchestrationContext) (any, error) {
 		return nil, ctx.CallActivity("Boom", nil).Await(nil)
 	}))
-	c := newTestRuntime(t, reg)
+	c := s.client(t, reg)
 	ctx := context.Background()
 	id1, _ := c.StartNew(ctx, "Catches", nil)
 	id2, _ := c.StartNew(ctx, "Throws", nil)
@@ -217,7 +201,7 @@ func TestActivityFailureReachesTheOrchestratorAsATypedError(t *testing.T) {
 	}
 }
 
-func TestRetryPolicyRetriesUntilTheActivitySucceeds(t *testing.T) {
+func testRetryPolicyRetriesUntilTheActivitySucceeds(t *testing.T, s *suite) {
 	reg := durable.NewRegistry()
 	var calls atomic.Int32
 	must(t, reg.AddActivity("Flaky", func(*durable.ActivityContext) (any, error) {
@@ -231,14 +215,14 @@ func TestRetryPolicyRetriesUntilTheActivitySucceeds(t *testing.T) {
 		err := ctx.CallActivity("Flaky", nil, durable.WithRetry(durable.RetryPolicy{MaxAttempts: 5, FirstRetryInterval: time.Millisecond})).Await(&s)
 		return s, err
 	}))
-	c := newTestRuntime(t, reg)
+	c := s.client(t, reg)
 	id, _ := c.StartNew(context.Background(), "Retry", nil)
 	if st := waitDone(t, c, id); string(st.Output) != `"ok"` || calls.Load() != 3 {
 		t.Fatalf("got %s after %d calls (%v)", st.Output, calls.Load(), st.Failure)
 	}
 }
 
-func TestSubOrchestrationReturnsItsOutputToTheParent(t *testing.T) {
+func testSubOrchestrationReturnsItsOutputToTheParent(t *testing.T, s *suite) {
 	reg := durable.NewRegistry()
 	sayHello(reg)
 	must(t, reg.AddOrchestrator("HelloSequence", helloSequence))
@@ -247,7 +231,7 @@ func TestSubOrchestrationReturnsItsOutputToTheParent(t *testing.T) {
 		err := ctx.CallSubOrchestrator("HelloSequence", nil, durable.WithInstanceID(ctx.InstanceID()+"-child")).Await(&greetings)
 		return len(greetings), err
 	}))
-	c := newTestRuntime(t, reg)
+	c := s.client(t, reg)
 	id, _ := c.StartNew(context.Background(), "Parent", nil, durable.WithInstanceID("parent"))
 	if st := waitDone(t, c, id); string(st.Output) != "3" {
 		t.Fatalf("got %s %v", st.Output, st.Failure)
@@ -259,7 +243,7 @@ func TestSubOrchestrationReturnsItsOutputToTheParent(t *testing.T) {
 	}
 }
 
-func TestContinueAsNewCountsToTheTarget(t *testing.T) {
+func testContinueAsNewCountsToTheTarget(t *testing.T, s *suite) {
 	reg := durable.NewRegistry()
 	must(t, reg.AddOrchestrator("Counter", func(ctx *durable.OrchestrationContext) (any, error) {
 		var n int
@@ -269,7 +253,7 @@ func TestContinueAsNewCountsToTheTarget(t *testing.T) {
 		}
 		return n, nil
 	}))
-	c := newTestRuntime(t, reg)
+	c := s.client(t, reg)
 	id, _ := c.StartNew(context.Background(), "Counter", 0)
 	st := waitDone(t, c, id)
 	if string(st.Output) != "20" {
@@ -282,12 +266,12 @@ func TestContinueAsNewCountsToTheTarget(t *testing.T) {
 	}
 }
 
-func TestTerminateEndsARunningInstanceWithTheReason(t *testing.T) {
+func testTerminateEndsARunningInstanceWithTheReason(t *testing.T, s *suite) {
 	reg := durable.NewRegistry()
 	must(t, reg.AddOrchestrator("Forever", func(ctx *durable.OrchestrationContext) (any, error) {
 		return nil, ctx.WaitForExternalEvent("never").Await(nil)
 	}))
-	c := newTestRuntime(t, reg)
+	c := s.client(t, reg)
 	ctx := context.Background()
 	id, _ := c.StartNew(ctx, "Forever", nil)
 	waitStatus(t, c, id, durable.StatusRunning)
@@ -302,14 +286,14 @@ func TestTerminateEndsARunningInstanceWithTheReason(t *testing.T) {
 	}
 }
 
-func TestSuspendedInstanceKeepsEventsUntilResumed(t *testing.T) {
+func testSuspendedInstanceKeepsEventsUntilResumed(t *testing.T, s *suite) {
 	reg := durable.NewRegistry()
 	must(t, reg.AddOrchestrator("Waits", func(ctx *durable.OrchestrationContext) (any, error) {
 		var v int
 		err := ctx.WaitForExternalEvent("E").Await(&v)
 		return v, err
 	}))
-	c := newTestRuntime(t, reg)
+	c := s.client(t, reg)
 	ctx := context.Background()
 	id, _ := c.StartNew(ctx, "Waits", nil)
 	waitStatus(t, c, id, durable.StatusRunning)
@@ -326,7 +310,7 @@ func TestSuspendedInstanceKeepsEventsUntilResumed(t *testing.T) {
 	}
 }
 
-func TestRewindRerunsOnlyTheFailedActivity(t *testing.T) {
+func testRewindRerunsOnlyTheFailedActivity(t *testing.T, s *suite) {
 	reg := durable.NewRegistry()
 	var okCalls, flakyCalls atomic.Int32
 	must(t, reg.AddActivity("Ok", func(*durable.ActivityContext) (any, error) { okCalls.Add(1); return 1, nil }))
@@ -346,25 +330,26 @@ func TestRewindRerunsOnlyTheFailedActivity(t *testing.T) {
 		}
 		return a + b, nil
 	}))
-	c := newTestRuntime(t, reg)
+	c := s.client(t, reg)
 	ctx := context.Background()
 	id, _ := c.StartNew(ctx, "Rewindable", nil)
 	if st := waitDone(t, c, id); st.RuntimeStatus != durable.StatusFailed {
 		t.Fatalf("want failed, got %v", st.RuntimeStatus)
 	}
 	must(t, c.Rewind(ctx, id, "fixed"))
-	time.Sleep(5 * time.Millisecond)
-	st := waitDone(t, c, id)
+	// The rewind is asynchronous: the status stays Failed until the engine
+	// has processed it.
+	st := waitStatus(t, c, id, durable.StatusCompleted)
 	if st.RuntimeStatus != durable.StatusCompleted || string(st.Output) != "3" || okCalls.Load() != 1 || flakyCalls.Load() != 2 {
 		t.Fatalf("got %v %s ok=%d flaky=%d %v", st.RuntimeStatus, st.Output, okCalls.Load(), flakyCalls.Load(), st.Failure)
 	}
 }
 
-func TestRestartRunsAFinishedInstanceAgain(t *testing.T) {
+func testRestartRunsAFinishedInstanceAgain(t *testing.T, s *suite) {
 	reg := durable.NewRegistry()
 	sayHello(reg)
 	must(t, reg.AddOrchestrator("HelloSequence", helloSequence))
-	c := newTestRuntime(t, reg)
+	c := s.client(t, reg)
 	ctx := context.Background()
 	id, _ := c.StartNew(ctx, "HelloSequence", nil)
 	waitDone(t, c, id)
@@ -383,11 +368,11 @@ func TestRestartRunsAFinishedInstanceAgain(t *testing.T) {
 	}
 }
 
-func TestPurgeDeletesAFinishedInstance(t *testing.T) {
+func testPurgeDeletesAFinishedInstance(t *testing.T, s *suite) {
 	reg := durable.NewRegistry()
 	sayHello(reg)
 	must(t, reg.AddOrchestrator("HelloSequence", helloSequence))
-	c := newTestRuntime(t, reg)
+	c := s.client(t, reg)
 	ctx := context.Background()
 	id, _ := c.StartNew(ctx, "HelloSequence", nil)
 	waitDone(t, c, id)
@@ -400,12 +385,12 @@ func TestPurgeDeletesAFinishedInstance(t *testing.T) {
 	}
 }
 
-func TestStartingAnActiveIDAgainIsRefused(t *testing.T) {
+func testStartingAnActiveIDAgainIsRefused(t *testing.T, s *suite) {
 	reg := durable.NewRegistry()
 	must(t, reg.AddOrchestrator("Forever", func(ctx *durable.OrchestrationContext) (any, error) {
 		return nil, ctx.WaitForExternalEvent("never").Await(nil)
 	}))
-	c := newTestRuntime(t, reg)
+	c := s.client(t, reg)
 	ctx := context.Background()
 	_, err := c.StartNew(ctx, "Forever", nil, durable.WithInstanceID("once"))
 	must(t, err)
@@ -421,14 +406,14 @@ func TestStartingAnActiveIDAgainIsRefused(t *testing.T) {
 	}
 }
 
-func TestPanickingOrchestratorFailsOnlyItsInstance(t *testing.T) {
+func testPanickingOrchestratorFailsOnlyItsInstance(t *testing.T, s *suite) {
 	reg := durable.NewRegistry()
 	must(t, reg.AddOrchestrator("Panics", func(ctx *durable.OrchestrationContext) (any, error) {
 		var m map[string]int
 		m["boom"] = 1
 		return nil, nil
 	}))
-	c := newTestRuntime(t, reg)
+	c := s.client(t, reg)
 	id, _ := c.StartNew(context.Background(), "Panics", nil)
 	st := waitDone(t, c, id)
 	if st.RuntimeStatus != durable.StatusFailed || !strings.Contains(st.Failure.ErrorMessage, "panicked") || st.Failure.StackTrace == "" {
@@ -436,14 +421,14 @@ func TestPanickingOrchestratorFailsOnlyItsInstance(t *testing.T) {
 	}
 }
 
-func TestRetentionPurgesFinishedInstancesPastTheirAge(t *testing.T) {
+func testRetentionPurgesFinishedInstancesPastTheirAge(t *testing.T, s *suite) {
 	reg := durable.NewRegistry()
 	sayHello(reg)
 	must(t, reg.AddOrchestrator("HelloSequence", helloSequence))
 	must(t, reg.AddOrchestrator("Forever", func(ctx *durable.OrchestrationContext) (any, error) {
 		return nil, ctx.WaitForExternalEvent("never").Await(nil)
 	}))
-	rt := durable.NewRuntime(reg, durable.NewMemoryStore(), durable.WithRetention(time.Millisecond))
+	rt := durable.NewRuntime(reg, s.newStore(t), durable.WithRetention(time.Millisecond))
 	c := rt.Client()
 	ctx := context.Background()
 	rt.Start()

@@ -1,7 +1,8 @@
-package durable_test
+package enginetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -116,8 +117,8 @@ func waitUnlocked(t *testing.T, c *durable.Client, id durable.EntityID) *durable
 	}
 }
 
-func TestSignalsToAnEntityAreAppliedOneAtATime(t *testing.T) {
-	c := newTestRuntime(t, entityRegistry(t))
+func testSignalsToAnEntityAreAppliedOneAtATime(t *testing.T, s *suite) {
+	c := s.client(t, entityRegistry(t))
 	ctx := context.Background()
 	id := durable.NewEntityID("Counter", "hits")
 	if _, err := c.ReadEntityState(ctx, id); !errors.Is(err, durable.ErrEntityNotFound) {
@@ -140,7 +141,7 @@ func TestSignalsToAnEntityAreAppliedOneAtATime(t *testing.T) {
 	readState(t, c, id, "500")
 }
 
-func TestOrchestrationCallsAnEntityAndGetsItsResult(t *testing.T) {
+func testOrchestrationCallsAnEntityAndGetsItsResult(t *testing.T, s *suite) {
 	reg := entityRegistry(t)
 	must(t, reg.AddOrchestrator("UsesCounter", func(ctx *durable.OrchestrationContext) (any, error) {
 		id := durable.NewEntityID("counter", "o1")
@@ -154,14 +155,14 @@ func TestOrchestrationCallsAnEntityAndGetsItsResult(t *testing.T) {
 		err := ctx.CallEntity(id, "Get", nil).Await(&n)
 		return n, err
 	}))
-	c := newTestRuntime(t, reg)
+	c := s.client(t, reg)
 	id, _ := c.StartNew(context.Background(), "UsesCounter", nil)
 	if st := waitDone(t, c, id); string(st.Output) != "7" {
 		t.Fatalf("got %v %s %v", st.RuntimeStatus, st.Output, st.Failure)
 	}
 }
 
-func TestFailedOperationRollsBackAndReachesTheCaller(t *testing.T) {
+func testFailedOperationRollsBackAndReachesTheCaller(t *testing.T, s *suite) {
 	reg := entityRegistry(t)
 	must(t, reg.AddOrchestrator("Overdraw", func(ctx *durable.OrchestrationContext) (any, error) {
 		id := durable.NewEntityID("Account", "poor")
@@ -179,7 +180,7 @@ func TestFailedOperationRollsBackAndReachesTheCaller(t *testing.T) {
 		}
 		return map[string]any{"balance": bal, "error": failed.Message}, nil
 	}))
-	c := newTestRuntime(t, reg)
+	c := s.client(t, reg)
 	id, _ := c.StartNew(context.Background(), "Overdraw", nil)
 	st := waitDone(t, c, id)
 	if string(st.Output) != `{"balance":10,"error":"insufficient funds: balance 10, requested 50"}` {
@@ -187,8 +188,8 @@ func TestFailedOperationRollsBackAndReachesTheCaller(t *testing.T) {
 	}
 }
 
-func TestTransfersUnderLocksConserveMoney(t *testing.T) {
-	c := newTestRuntime(t, entityRegistry(t))
+func testTransfersUnderLocksConserveMoney(t *testing.T, s *suite) {
+	c := s.client(t, entityRegistry(t))
 	ctx := context.Background()
 	keys := []string{"a", "b", "c"}
 	for _, k := range keys {
@@ -213,7 +214,7 @@ func TestTransfersUnderLocksConserveMoney(t *testing.T) {
 	for _, k := range keys {
 		md := waitUnlocked(t, c, durable.NewEntityID("Account", k))
 		var a account
-		must(t, jsonUnmarshal(md.State, &a))
+		must(t, json.Unmarshal(md.State, &a))
 		if a.Balance < 0 {
 			t.Fatalf("account %s is negative: %d", k, a.Balance)
 		}
@@ -224,7 +225,7 @@ func TestTransfersUnderLocksConserveMoney(t *testing.T) {
 	}
 }
 
-func TestLockingRulesAreEnforced(t *testing.T) {
+func testLockingRulesAreEnforced(t *testing.T, s *suite) {
 	reg := entityRegistry(t)
 	must(t, reg.AddOrchestrator("Breaks", func(ctx *durable.OrchestrationContext) (any, error) {
 		a, b := durable.NewEntityID("Counter", "x"), durable.NewEntityID("Counter", "y")
@@ -253,7 +254,7 @@ func TestLockingRulesAreEnforced(t *testing.T) {
 		}
 		return found, t1.Await(nil)
 	}))
-	c := newTestRuntime(t, reg)
+	c := s.client(t, reg)
 	id, _ := c.StartNew(context.Background(), "Breaks", nil)
 	st := waitDone(t, c, id)
 	if string(st.Output) != `["nested","unlocked call","signal locked","sub-orchestration","parallel call"]` {
@@ -265,7 +266,7 @@ func TestLockingRulesAreEnforced(t *testing.T) {
 	}
 }
 
-func TestLockIsReleasedWhenTheHolderIsTerminated(t *testing.T) {
+func testLockIsReleasedWhenTheHolderIsTerminated(t *testing.T, s *suite) {
 	reg := entityRegistry(t)
 	must(t, reg.AddOrchestrator("HoldsForever", func(ctx *durable.OrchestrationContext) (any, error) {
 		if _, err := ctx.LockEntities(durable.NewEntityID("Counter", "held")); err != nil {
@@ -273,7 +274,7 @@ func TestLockIsReleasedWhenTheHolderIsTerminated(t *testing.T) {
 		}
 		return nil, ctx.WaitForExternalEvent("never").Await(nil)
 	}))
-	c := newTestRuntime(t, reg)
+	c := s.client(t, reg)
 	ctx := context.Background()
 	id, _ := c.StartNew(ctx, "HoldsForever", nil)
 	eid := durable.NewEntityID("Counter", "held")
