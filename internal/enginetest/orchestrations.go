@@ -457,3 +457,37 @@ func testRetentionPurgesFinishedInstancesPastTheirAge(t *testing.T, s *suite) {
 		t.Fatalf("the running instance must stay: %+v %v", st, err)
 	}
 }
+
+func testGracefulStopFinishesTheActivityInFlight(t *testing.T, s *suite) {
+	reg := durable.NewRegistry()
+	started := make(chan struct{})
+	var calls atomic.Int32
+	must(t, reg.AddActivity("Slow", func(ctx *durable.ActivityContext) (any, error) {
+		if calls.Add(1) == 1 {
+			close(started)
+		}
+		time.Sleep(200 * time.Millisecond)
+		return "done", nil
+	}))
+	must(t, reg.AddOrchestrator("UsesSlow", func(ctx *durable.OrchestrationContext) (any, error) {
+		var out string
+		err := ctx.CallActivity("Slow", nil).Await(&out)
+		return out, err
+	}))
+	rt := durable.NewRuntime(reg, s.newStore(t), s.opts...)
+	rt.Start()
+	ctx := context.Background()
+	c := rt.Client()
+	id, err := c.StartNew(ctx, "UsesSlow", nil)
+	must(t, err)
+	<-started
+	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	must(t, rt.Stop(stopCtx)) // waits for the activity and commits its result
+	rt.Start()
+	defer rt.Close(ctx)
+	st := waitDone(t, c, id)
+	if string(st.Output) != `"done"` || calls.Load() != 1 {
+		t.Fatalf("after a graceful stop: %v %s, activity ran %d times (want once)", st.RuntimeStatus, st.Output, calls.Load())
+	}
+}

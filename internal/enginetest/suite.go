@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore StoreFactory, opts ...durable.RuntimeOption) {
 		{"purge deletes a finished instance", testPurgeDeletesAFinishedInstance},
 		{"starting an active id again is refused", testStartingAnActiveIDAgainIsRefused},
 		{"panicking orchestrator fails only its instance", testPanickingOrchestratorFailsOnlyItsInstance},
+		{"graceful stop finishes the activity in flight", testGracefulStopFinishesTheActivityInFlight},
 		{"retention purges finished instances past their age", testRetentionPurgesFinishedInstancesPastTheirAge},
 		{"signals to an entity are applied one at a time", testSignalsToAnEntityAreAppliedOneAtATime},
 		{"orchestration calls an entity and gets its result", testOrchestrationCallsAnEntityAndGetsItsResult},
