@@ -11,7 +11,7 @@ import (
 // run replays the orchestrator over its history plus events and turns the
 // result into history, messages and activity requests.
 func (ep *episode) run(events []*history.Event) {
-	past, tail := splitPast(ep.hist)
+	past := splitPast(ep.hist)
 	if !ep.opened {
 		ep.appendNew(history.NewOrchestratorStarted(ep.now))
 		ep.opened = true
@@ -20,7 +20,6 @@ func (ep *episode) run(events []*history.Event) {
 	// The events stored since the last episode (kept while suspended) and
 	// the new ones are all new to the code.
 	newEvents := ep.hist[len(past):]
-	_ = tail
 	res := ep.e.exec.RunOrchestration(ep.inst.Name, replay.Episode{
 		InstanceID: ep.inst.InstanceID, Past: past, New: newEvents,
 	}, replay.Options{
@@ -47,15 +46,16 @@ func (ep *episode) run(events []*history.Event) {
 	ep.appendNew(history.NewOrchestratorCompleted(ep.now))
 }
 
-// splitPast splits history after its last OrchestratorCompleted: what comes
-// before was seen by the code in earlier episodes.
-func splitPast(h []*history.Event) (past, tail []*history.Event) {
+// splitPast returns history up to its last OrchestratorCompleted: what the
+// code saw in earlier episodes. Events after it (kept while the instance was
+// suspended or not yet started) are new to the code.
+func splitPast(h []*history.Event) []*history.Event {
 	for i := len(h) - 1; i >= 0; i-- {
 		if h[i].EventType == history.OrchestratorCompleted {
-			return h[:i+1], h[i+1:]
+			return h[:i+1]
 		}
 	}
-	return nil, h
+	return nil
 }
 
 // dispatch turns a new action into outbound work.
