@@ -1,0 +1,124 @@
+package azuretest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
+
+	"github.com/godurable/durablefunctions/internal/azurite"
+)
+
+// TestAzuriteCapacity measures what this machine's Azurite serves to a
+// 16-worker client, per request kind: the ceiling for the engine. Run it
+// with DURABLE_SOAK=1 (it takes about 30 s):
+//
+//	DURABLE_SOAK=1 go test -run TestAzuriteCapacity -v ./internal/azuretest/
+func TestAzuriteCapacity(t *testing.T) {
+	if os.Getenv("DURABLE_SOAK") == "" {
+		t.Skip("set DURABLE_SOAK=1 to measure Azurite's capacity")
+	}
+	inst := azurite.Shared(t)
+	const workers = 16
+	const dur = 4 * time.Second
+	ctx := context.Background()
+	qk, _ := azqueue.NewSharedKeyCredential(azurite.AccountName, azurite.AccountKey)
+	qs, err := azqueue.NewServiceClientWithSharedKeyCredential(inst.QueueEndpoint(), qk, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, _ := aztables.NewSharedKeyCredential(azurite.AccountName, azurite.AccountKey)
+	ts, err := aztables.NewServiceClientWithSharedKey(inst.TableEndpoint(), tk, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := qs.NewQueueClient("capacity")
+	if _, err := q.Create(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	tbl := ts.NewClient("capacity")
+	if _, err := tbl.CreateTable(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"v":1,"id":"0123456789abcdef0123456789abcdef","instanceId":"x","event":{"EventType":4,"Result":"1"}}`
+	entity := func(i int64) []byte {
+		return []byte(fmt.Sprintf(`{"PartitionKey":"p%d","RowKey":"r","Name":"Chain","RuntimeStatus":"Running","Input":"5","Output":"null"}`, i%200))
+	}
+	run := func(name string, op func(i int64) error) float64 {
+		var n, errs atomic.Int64
+		deadline := time.Now().Add(dur)
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for time.Now().Before(deadline) {
+					if err := op(n.Add(1)); err != nil {
+						errs.Add(1)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		rate := float64(n.Load()-errs.Load()) / dur.Seconds()
+		t.Logf("%-22s %6.0f /s (%d errors)", name, rate, errs.Load())
+		return rate
+	}
+	var popMu sync.Mutex
+	var pops [][2]string
+	rates := map[string]float64{}
+	rates["queue.enqueue"] = run("queue.enqueue", func(int64) error {
+		_, err := q.EnqueueMessage(ctx, body, nil)
+		return err
+	})
+	rates["queue.dequeue (32)"] = run("queue.dequeue (32)", func(int64) error {
+		r, err := q.DequeueMessages(ctx, &azqueue.DequeueMessagesOptions{NumberOfMessages: to32(32), VisibilityTimeout: to32(600)})
+		if err == nil {
+			popMu.Lock()
+			for _, m := range r.Messages {
+				pops = append(pops, [2]string{*m.MessageID, *m.PopReceipt})
+			}
+			popMu.Unlock()
+		}
+		return err
+	})
+	var next atomic.Int64
+	rates["queue.delete"] = run("queue.delete", func(int64) error {
+		i := next.Add(1) - 1
+		if int(i) >= len(pops) {
+			return fmt.Errorf("out of messages")
+		}
+		_, err := q.DeleteMessage(ctx, pops[i][0], pops[i][1], nil)
+		return err
+	})
+	rates["table.write (upsert)"] = run("table.write (upsert)", func(i int64) error {
+		_, err := tbl.UpsertEntity(ctx, entity(i), &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace})
+		return err
+	})
+	rates["table.read (point)"] = run("table.read (point)", func(i int64) error {
+		_, err := tbl.GetEntity(ctx, fmt.Sprintf("p%d", i%200), "r", nil)
+		return err
+	})
+	rates["table.batch (2 rows)"] = run("table.batch (2 rows)", func(i int64) error {
+		pk := fmt.Sprintf("b%d", i)
+		_, err := tbl.SubmitTransaction(ctx, []aztables.TransactionAction{
+			{ActionType: aztables.TransactionTypeInsertReplace, Entity: []byte(fmt.Sprintf(`{"PartitionKey":%q,"RowKey":"0000000000000000","EventType":"TaskCompleted"}`, pk))},
+			{ActionType: aztables.TransactionTypeInsertReplace, Entity: []byte(fmt.Sprintf(`{"PartitionKey":%q,"RowKey":"sentinel","HistoryLength":1}`, pk))},
+		}, nil)
+		return err
+	})
+	var b strings.Builder
+	for k, v := range rates {
+		fmt.Fprintf(&b, "%s=%.0f ", k, v)
+	}
+	t.Log(b.String())
+}
+
+func to32(n int32) *int32 { return &n }

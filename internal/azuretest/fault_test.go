@@ -1,0 +1,90 @@
+package azuretest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/godurable/durablefunctions/durable"
+	"github.com/godurable/durablefunctions/internal/azurite"
+)
+
+// TestAzuriteOutage stops Azurite for 10 s while 50 orchestrations (chains
+// with timers) and 10 fan-outs are running, then restarts it on the same
+// ports with the same data: the engine reconnects and everything
+// completes with the right output, no event twice.
+func TestAzuriteOutage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the outage test takes about 30 s")
+	}
+	// A private Azurite: stopping the shared one would disturb other tests.
+	inst, err := azurite.StartWith(azurite.Options{})
+	if err != nil {
+		if azurite.Required() {
+			t.Fatalf("AZURITE REQUIRED but unavailable: %v", err)
+		}
+		t.Skipf("SKIPPED: Azurite unavailable: %v", err)
+	}
+	t.Cleanup(func() { inst.Close() })
+
+	hub := uniqueHub("fault")
+	s := openStore(t, storeConfig(inst.ConnectionString(), hub, "solo"))
+	rt := durable.NewRuntime(registry(), s, durable.WithMaxTimerInterval(6*24*time.Hour, 3*24*time.Hour), durable.WithLogger(logger()))
+	rt.Start()
+	defer rt.Close(context.Background())
+	c := rt.Client()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	var jobs []job
+	for i := 0; i < 50; i++ {
+		// Timers of 1–2 s then an activity, twice: 2–4 s of work that
+		// spans the outage.
+		jobs = append(jobs, job{fmt.Sprintf("timer-%02d", i), "Timers", map[string]int{"Timers": 2, "Ms": 1000 + 20*i}, `"fired=2"`})
+	}
+	for i := 0; i < 10; i++ {
+		jobs = append(jobs, job{fmt.Sprintf("chain-%02d", i), "Chain", 5, "5"})
+		jobs = append(jobs, job{fmt.Sprintf("fan-%02d", i), "FanOut", 20, fmt.Sprint(sumSquares(20))})
+	}
+	for _, j := range jobs {
+		if _, err := c.StartNew(ctx, j.Name, j.Input, durable.WithInstanceID(j.ID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(1500 * time.Millisecond)
+	view := newHubView(t, inst, hub)
+	counts, _ := view.statusCounts(ctx)
+	t.Logf("stopping Azurite; statuses %v", counts)
+	if counts["Completed"] == len(jobs) {
+		t.Fatal("everything finished before the outage: make the work longer")
+	}
+	if err := inst.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Second)
+	if err := inst.Restart(); err != nil {
+		t.Fatalf("restart Azurite: %v", err)
+	}
+	restarted := time.Now()
+	t.Log("Azurite restarted")
+
+	for _, j := range jobs {
+		st, err := c.WaitForCompletion(ctx, j.ID)
+		if err != nil {
+			counts, _ := view.statusCounts(context.Background())
+			t.Fatalf("%s after the restart: %v (statuses %v)", j.ID, err, counts)
+		}
+		if st.RuntimeStatus != durable.StatusCompleted || string(st.Output) != j.Want {
+			t.Errorf("%s: %v %s (%v), want Completed %s", j.ID, st.RuntimeStatus, st.Output, st.Failure, j.Want)
+		}
+	}
+	t.Logf("all %d completed %v after the restart", len(jobs), time.Since(restarted).Round(time.Millisecond))
+	for _, j := range jobs {
+		st, err := c.GetStatus(ctx, j.ID, durable.WithHistory())
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkNoDuplicates(t, j.ID, st.History)
+	}
+}
