@@ -3,6 +3,8 @@ package durabletest
 import (
 	"sync"
 	"time"
+
+	"github.com/godurable/durablefunctions/internal/vclock"
 )
 
 // DefaultStartTime is where an Env's virtual clock starts unless
@@ -13,51 +15,25 @@ var DefaultStartTime = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 // work and jumps to the next due message when it has none. It is a
 // durable.Clock (and a backend.Clock).
 type virtualClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	waiters []clockWaiter
+	// now is where the clock starts. The Env's options set it while New
+	// builds the Env, before anything tells time, so the clock itself is
+	// made on first use.
+	now time.Time
+
+	once sync.Once
+	c    *vclock.Clock
 }
 
-type clockWaiter struct {
-	at time.Time
-	ch chan time.Time
+func (c *virtualClock) clock() *vclock.Clock {
+	c.once.Do(func() { c.c = vclock.New(c.now) })
+	return c.c
 }
 
-func (c *virtualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
+func (c *virtualClock) Now() time.Time { return c.clock().Now() }
 
 // After fires once the clock has moved d past now; d <= 0 fires at once.
-func (c *virtualClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	if d <= 0 {
-		ch <- c.now
-		return ch
-	}
-	c.waiters = append(c.waiters, clockWaiter{at: c.now.Add(d), ch: ch})
-	return ch
-}
+func (c *virtualClock) After(d time.Duration) <-chan time.Time { return c.clock().After(d) }
 
 // advanceTo moves the clock to t (never backwards) and fires the After
 // channels whose deadline it reached.
-func (c *virtualClock) advanceTo(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t.After(c.now) {
-		c.now = t
-	}
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if w.at.After(c.now) {
-			kept = append(kept, w)
-			continue
-		}
-		w.ch <- c.now
-	}
-	clear(c.waiters[len(kept):])
-	c.waiters = kept
-}
+func (c *virtualClock) advanceTo(t time.Time) { c.clock().AdvanceTo(t) }

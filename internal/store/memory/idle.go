@@ -25,33 +25,6 @@ type Quiet struct {
 func (s *Store) Quiet() Quiet {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.clock.Now()
-	var q Quiet
-	due := func(t time.Time) {
-		if t.After(now) {
-			if q.NextDue.IsZero() || t.Before(q.NextDue) {
-				q.NextDue = t
-			}
-			return
-		}
-		q.Visible++
-	}
-	for _, in := range s.instances {
-		if in.lock != 0 {
-			q.Locked++
-			continue
-		}
-		for _, m := range in.msgs {
-			due(m.visibleAt)
-		}
-	}
-	for _, a := range s.acts {
-		if a.lock != 0 {
-			q.Locked++
-			continue
-		}
-		due(a.visibleAt)
-	}
-	q.Busy = q.Locked > 0 || q.Visible > 0
-	return q
+	c := s.q.Census(s.clock.Now())
+	return Quiet{Busy: c.Locked > 0 || c.Visible > 0, Locked: c.Locked, Visible: c.Visible, NextDue: c.NextDue}
 }

@@ -1,13 +1,12 @@
 package memory
 
 import (
-	"container/heap"
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/godurable/durablefunctions/internal/backend"
+	"github.com/godurable/durablefunctions/internal/backend/queues"
 	"github.com/godurable/durablefunctions/internal/backend/storekit"
 	"github.com/godurable/durablefunctions/internal/history"
 )
@@ -26,16 +25,13 @@ func (s *Store) CreateInstance(ctx context.Context, start *history.Event, opts b
 	}
 	defer s.mu.Unlock()
 	now := s.clock.Now()
-	in := s.instances[id]
-	if in != nil && in.row != nil {
+	if in := s.instances[id]; in != nil {
 		if storekit.Refuses(opts, in.row.Status) {
 			return storekit.ExistsError(id, in.row.Status)
 		}
-		s.drop(in)
+		s.drop(id)
 	}
-	in = s.get(id)
-	in.row = storekit.NewInstanceRow(start, opts, now)
-	in.history = nil
+	s.record(id).row = storekit.NewInstanceRow(start, opts, now)
 	s.enqueue(&backend.Message{InstanceID: id, ExecutionID: execID, Event: start, VisibleAt: opts.VisibleAt}, now)
 	return nil
 }
@@ -59,43 +55,33 @@ func (s *Store) SendMessages(ctx context.Context, msgs ...backend.Message) error
 // NextOrchestrationWorkItem locks the instance of kind whose messages
 // became visible first and returns it with its visible messages.
 func (s *Store) NextOrchestrationWorkItem(ctx context.Context, kind backend.WorkKind) (*backend.OrchestrationWorkItem, error) {
-	h := &s.ready[queueOf(kind)]
-	for {
-		if err := s.begin(ctx); err != nil {
-			return nil, err
-		}
-		now := s.clock.Now()
-		var due time.Time
-		for h.Len() > 0 {
-			top := (*h)[0]
-			if top.ver != top.in.ver {
-				heap.Pop(h)
-				continue
-			}
-			if top.key.After(now) {
-				due = top.key
-				break
-			}
-			heap.Pop(h)
-			wi := s.lockInstance(top.in, now)
-			s.mu.Unlock()
-			return wi, nil
-		}
-		if err := s.wait(ctx, queueOf(kind), due, now); err != nil {
-			return nil, err
-		}
+	qin, token, msgs, err := s.q.NextInstance(ctx, kind)
+	if err != nil {
+		return nil, err
 	}
+	defer s.mu.Unlock()
+	wi := &backend.OrchestrationWorkItem{InstanceID: qin.ID, Lock: &lockToken{store: s, token: token}}
+	var in instance // no row yet: messages can arrive before the instance is created
+	if r := s.instances[qin.ID]; r != nil {
+		in = *r
+	}
+	wi.Instance = storekit.CloneInstance(in.row)
+	wi.History = storekit.CloneEvents(in.history)
+	for _, m := range msgs {
+		wi.Messages = append(wi.Messages, m.WorkMessage(qin.ID))
+	}
+	return wi, nil
 }
 
 // lockedInstance returns the instance wi holds the lock of, or
 // ErrWorkItemLost. Callers hold mu.
-func (s *Store) lockedInstance(op string, wi *backend.OrchestrationWorkItem) (*instance, *lockToken, error) {
+func (s *Store) lockedInstance(op string, wi *backend.OrchestrationWorkItem) (*queues.Instance, *lockToken, error) {
 	lock, ok := s.lockOf(wi.Lock)
 	if !ok {
 		return nil, nil, lostError(op, wi.InstanceID)
 	}
-	in := s.instances[wi.InstanceID]
-	if in == nil || in.lock != lock.token {
+	in := s.q.Locked(wi.InstanceID, lock.token)
+	if in == nil {
 		return nil, nil, lostError(op, wi.InstanceID)
 	}
 	return in, lock, nil
@@ -116,25 +102,24 @@ func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.O
 	}
 	now := s.clock.Now()
 	if c.Instance != nil {
-		in.row = storekit.CommitRow(in.id, c, in.row, now)
+		r := s.record(in.ID)
+		r.row = storekit.CommitRow(in.ID, c, r.row, now)
 		if c.ReplaceHistory {
-			in.history = nil
+			r.history = nil
 		}
-		in.history = append(in.history, storekit.CloneEvents(c.NewHistory)...)
+		r.history = append(r.history, storekit.CloneEvents(c.NewHistory)...)
 	}
-	in.msgs = slices.DeleteFunc(in.msgs, func(m *message) bool {
-		return m.lockedBy == lock.token
-	})
+	s.q.DeleteLocked(in, lock.token)
 	for i := range c.Messages {
 		s.enqueue(&c.Messages[i], now)
 	}
 	if len(c.Activities) > 0 {
 		execID := storekit.ActivityExecution(wi, c)
 		for _, e := range c.Activities {
-			s.addActivity(in.id, execID, e, now)
+			s.addActivity(in.ID, execID, e, now)
 		}
 	}
-	s.unlock(in)
+	s.q.Unlock(in)
 	return nil
 }
 
@@ -149,12 +134,7 @@ func (s *Store) AbandonOrchestrationWorkItem(ctx context.Context, wi *backend.Or
 	if err != nil {
 		return err
 	}
-	at := storekit.RetryAt(s.clock.Now(), retryAfter)
-	for _, m := range in.msgs {
-		if m.lockedBy == lock.token {
-			m.visibleAt = at
-		}
-	}
-	s.unlock(in)
+	s.q.Retry(in, lock.token, storekit.RetryAt(s.clock.Now(), retryAfter))
+	s.q.Unlock(in)
 	return nil
 }

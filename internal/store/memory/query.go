@@ -17,7 +17,7 @@ func (s *Store) GetInstance(ctx context.Context, instanceID string) (*backend.In
 	}
 	defer s.mu.Unlock()
 	in := s.instances[instanceID]
-	if in == nil || in.row == nil {
+	if in == nil {
 		return nil, fmt.Errorf("get instance %q: %w", instanceID, backend.ErrNotFound)
 	}
 	return storekit.CloneInstance(in.row), nil
@@ -30,7 +30,7 @@ func (s *Store) GetHistory(ctx context.Context, instanceID string) ([]*history.E
 	}
 	defer s.mu.Unlock()
 	in := s.instances[instanceID]
-	if in == nil || in.row == nil {
+	if in == nil {
 		return nil, fmt.Errorf("get history of instance %q: %w", instanceID, backend.ErrNotFound)
 	}
 	return storekit.CloneEvents(in.history), nil
@@ -51,7 +51,7 @@ func (s *Store) ListInstances(ctx context.Context, q *backend.Query) (*backend.P
 	}
 	var all []*backend.Instance
 	for _, in := range s.instances {
-		if in.row != nil && storekit.QueryMatches(q, in.row) && (!resume || cur.After(in.row)) {
+		if storekit.QueryMatches(q, in.row) && (!resume || cur.After(in.row)) {
 			all = append(all, in.row)
 		}
 	}
@@ -81,11 +81,10 @@ func (s *Store) PurgeInstance(ctx context.Context, instanceID string) error {
 		return fmt.Errorf("purge instance %q: %w", instanceID, err)
 	}
 	defer s.mu.Unlock()
-	in := s.instances[instanceID]
-	if in == nil || in.row == nil {
+	if s.instances[instanceID] == nil {
 		return fmt.Errorf("purge instance %q: %w", instanceID, backend.ErrNotFound)
 	}
-	s.drop(in)
+	s.drop(instanceID)
 	return nil
 }
 
@@ -99,20 +98,20 @@ func (s *Store) PurgeInstances(ctx context.Context, f *backend.PurgeFilter) (int
 	}
 	defer s.mu.Unlock()
 	statuses := storekit.PurgeStatuses(f)
-	var victims []*instance
+	var victims []*backend.Instance
 	for _, in := range s.instances {
-		if in.row != nil && storekit.PurgeMatches(f, statuses, in.row) {
-			victims = append(victims, in)
+		if storekit.PurgeMatches(f, statuses, in.row) {
+			victims = append(victims, in.row)
 		}
 	}
 	if f.MaxInstances > 0 && len(victims) > f.MaxInstances {
 		// Purge the oldest first, so that repeated calls make progress in a
 		// predictable order.
-		slices.SortFunc(victims, func(a, b *instance) int { return storekit.CompareInstances(a.row, b.row) })
+		slices.SortFunc(victims, storekit.CompareInstances)
 		victims = victims[:f.MaxInstances]
 	}
-	for _, in := range victims {
-		s.drop(in)
+	for _, row := range victims {
+		s.drop(row.InstanceID)
 	}
 	return len(victims), nil
 }

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/godurable/durablefunctions/internal/backend"
+	"github.com/godurable/durablefunctions/internal/backend/queues"
 )
 
 // Option configures a Store.
@@ -22,38 +22,14 @@ func WithClock(c backend.Clock) Option {
 	}
 }
 
-// queue numbers the three kinds of waiters a change can wake.
-type queue int
-
-const (
-	orchestrationQueue queue = iota // backend.Orchestrations
-	entityQueue                     // backend.Entities
-	activityQueue
-	queueCount
-)
-
-func queueOf(k backend.WorkKind) queue {
-	if k == backend.Entities {
-		return entityQueue
-	}
-	return orchestrationQueue
-}
-
 // Store is the in-memory backend.Backend. The zero value is not usable;
 // call New.
 type Store struct {
 	clock backend.Clock
 
 	mu        sync.Mutex
-	closed    bool
-	done      chan struct{}             // closed by Close
-	changed   [queueCount]chan struct{} // closed and replaced when that queue gains work
-	seq       uint64                    // message and activity sequence numbers
-	lockSeq   uint64                    // lock tokens
-	instances map[string]*instance
-	ready     [2]instanceHeap // per WorkKind: unlocked instances with messages
-	acts      map[uint64]*activity
-	actReady  activityHeap
+	q         *queues.Queues       // messages, activity requests, locks; guarded by mu
+	instances map[string]*instance // rows and histories; guarded by mu
 }
 
 var _ backend.Backend = (*Store)(nil)
@@ -62,16 +38,12 @@ var _ backend.Backend = (*Store)(nil)
 func New(opts ...Option) *Store {
 	s := &Store{
 		clock:     backend.SystemClock{},
-		done:      make(chan struct{}),
 		instances: make(map[string]*instance),
-		acts:      make(map[uint64]*activity),
-	}
-	for i := range s.changed {
-		s.changed[i] = make(chan struct{})
 	}
 	for _, o := range opts {
 		o(s)
 	}
+	s.q = queues.New(&s.mu, s.clock)
 	return s
 }
 
@@ -80,59 +52,18 @@ func New(opts ...Option) *Store {
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.closed {
-		s.closed = true
-		close(s.done)
-	}
+	s.q.Close()
 	return nil
-}
-
-// wake wakes the waiters of q. Callers hold mu.
-func (s *Store) wake(q queue) {
-	close(s.changed[q])
-	s.changed[q] = make(chan struct{})
 }
 
 // begin locks mu unless the store is closed or ctx has ended.
-func (s *Store) begin(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return backend.ErrClosed
-	}
-	return nil
-}
-
-// wait blocks until q changes, the earliest future item (due, if not
-// zero) becomes visible, ctx ends or the store closes. Callers hold mu;
-// wait releases it.
-func (s *Store) wait(ctx context.Context, q queue, due time.Time, now time.Time) error {
-	changed := s.changed[q]
-	s.mu.Unlock()
-	var timer <-chan time.Time
-	if !due.IsZero() {
-		timer = s.clock.After(due.Sub(now))
-	}
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-s.done:
-		return backend.ErrClosed
-	case <-changed:
-	case <-timer:
-	}
-	return nil
-}
+func (s *Store) begin(ctx context.Context) error { return s.q.Begin(ctx) }
 
 // lockToken is the Lock of the work items this store hands out.
 type lockToken struct {
 	store *Store
 	token uint64
-	seqs  []uint64 // the messages of an orchestration work item
-	actID uint64   // the request of an activity work item
+	actID int64 // the request of an activity work item
 }
 
 func (s *Store) lockOf(l any) (*lockToken, bool) {

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -15,47 +14,25 @@ import (
 // NextActivityWorkItem locks the activity request that became visible
 // first; see backend.Backend.
 func (s *Store) NextActivityWorkItem(ctx context.Context) (*backend.ActivityWorkItem, error) {
-	h := &s.actReady
-	for {
-		if err := s.begin(ctx); err != nil {
-			return nil, err
-		}
-		now := s.clock.Now()
-		var due time.Time
-		for h.Len() > 0 {
-			top := (*h)[0]
-			if top.ver != top.a.ver || s.acts[top.a.id] != top.a {
-				heap.Pop(h)
-				continue
-			}
-			if top.key.After(now) {
-				due = top.key
-				break
-			}
-			heap.Pop(h)
-			a := top.a
-			s.lockSeq++
-			a.lock = s.lockSeq
-			a.ver++
-			a.dequeue++
-			wi := &backend.ActivityWorkItem{
-				InstanceID:   a.instanceID,
-				ExecutionID:  a.execID,
-				Event:        storekit.CloneEvent(a.event),
-				DequeueCount: a.dequeue,
-				Lock:         &lockToken{store: s, token: a.lock, actID: a.id},
-			}
-			s.mu.Unlock()
-			id, n := a.id, a.dequeue
-			_ = s.submit(context.Background(), &op{apply: func(b *batch) (func(), error, error) {
-				return nil, nil, b.exec(s.w.bumpAct, n, id)
-			}})
-			return wi, nil
-		}
-		if err := s.wait(ctx, activityQueue, due, now); err != nil {
-			return nil, err
-		}
+	a, err := s.q.NextActivity(ctx)
+	if err != nil {
+		return nil, err
 	}
+	wi := &backend.ActivityWorkItem{
+		InstanceID:   a.InstanceID,
+		ExecutionID:  a.ExecID,
+		Event:        storekit.CloneEvent(a.Event),
+		DequeueCount: a.Dequeue,
+		Lock:         &lockToken{store: s, token: a.Lock, actID: a.ID},
+	}
+	id, n := a.ID, a.Dequeue
+	s.mu.Unlock()
+	// Keep the dequeue count durable, in the next transaction; nobody
+	// waits for it.
+	_ = s.submit(context.Background(), &op{apply: func(b *batch) (func(), error, error) {
+		return nil, nil, b.exec(s.w.bumpAct, n, id)
+	}})
+	return wi, nil
 }
 
 // checkActivity reports whether lock still holds its activity request.
@@ -65,8 +42,7 @@ func (b *batch) checkActivity(lock *lockToken) bool {
 	}
 	b.s.mu.Lock()
 	defer b.s.mu.Unlock()
-	a := b.s.acts[lock.actID]
-	return a != nil && a.lock == lock.token
+	return b.s.q.LockedActivity(lock.actID, lock.token) != nil
 }
 
 // CompleteActivityWorkItem deletes the request and queues result for the
@@ -96,10 +72,7 @@ func (s *Store) CompleteActivityWorkItem(ctx context.Context, wi *backend.Activi
 		}
 		b.usedActs[lock.actID] = true
 		return func() {
-			if a := s.acts[lock.actID]; a != nil {
-				a.ver++
-				delete(s.acts, lock.actID)
-			}
+			s.q.RemoveActivity(lock.actID)
 			queue()
 		}, nil, nil
 	}}
@@ -125,17 +98,15 @@ func (s *Store) AbandonActivityWorkItem(ctx context.Context, wi *backend.Activit
 			return nil, lostError("abandon activity", wi.InstanceID), nil
 		}
 		s.mu.Lock()
-		n := s.acts[lock.actID].dequeue
+		n := s.q.LockedActivity(lock.actID, lock.token).Dequeue
 		s.mu.Unlock()
 		if err := b.exec(s.w.updAct, toNanos(at), n, lock.actID); err != nil {
 			return nil, nil, err
 		}
 		b.usedActs[lock.actID] = true
 		return func() {
-			if a := s.acts[lock.actID]; a != nil && a.lock == lock.token {
-				a.lock = 0
-				a.visibleAt = at
-				s.pushActivity(a)
+			if a := s.q.LockedActivity(lock.actID, lock.token); a != nil {
+				s.q.RetryActivity(a, at)
 			}
 		}, nil, nil
 	}}

@@ -20,7 +20,7 @@ func (s *Store) checkpointer(db *sql.DB) {
 	defer t.Stop()
 	for {
 		select {
-		case <-s.done:
+		case <-s.q.Done():
 			_, _ = db.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`)
 			_ = db.Close()
 			return

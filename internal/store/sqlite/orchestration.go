@@ -1,16 +1,15 @@
 package sqlite
 
 import (
-	"container/heap"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/godurable/durablefunctions/internal/backend"
+	"github.com/godurable/durablefunctions/internal/backend/queues"
 	"github.com/godurable/durablefunctions/internal/backend/storekit"
 	"github.com/godurable/durablefunctions/internal/history"
 )
@@ -50,7 +49,7 @@ func (b *batch) insertMessages(msgs []encodedMessage) (func(), error) {
 	}
 	return func() {
 		for i, em := range msgs {
-			b.s.qenqueue(em.m.InstanceID, &qmessage{id: ids[i], execID: em.m.ExecutionID, event: em.m.Event, due: em.m.VisibleAt, visibleAt: em.m.VisibleAt})
+			b.s.q.Enqueue(em.m.InstanceID, &queues.Message{ID: ids[i], ExecID: em.m.ExecutionID, Event: em.m.Event, Due: em.m.VisibleAt, VisibleAt: em.m.VisibleAt})
 		}
 	}, nil
 }
@@ -103,9 +102,10 @@ func (s *Store) CreateInstance(ctx context.Context, start *history.Event, opts b
 			if replaced {
 				s.qdrop(id)
 			}
-			s.qget(id).gen++
-			s.setCache(id, &cached{row: row})
 			queue()
+			// queue gave id its start message, so it has queue state.
+			s.q.Instance(id).Gen++
+			s.setCache(id, &cached{row: row})
 		}, nil, nil
 	}}
 	if err := s.submit(ctx, o); err != nil && !errors.Is(err, backend.ErrInstanceExists) {
@@ -141,61 +141,31 @@ func (s *Store) SendMessages(ctx context.Context, msgs ...backend.Message) error
 // NextOrchestrationWorkItem locks the instance of kind whose messages
 // became visible first; see backend.Backend.
 func (s *Store) NextOrchestrationWorkItem(ctx context.Context, kind backend.WorkKind) (*backend.OrchestrationWorkItem, error) {
-	h := &s.ready[queueOf(kind)]
-	for {
-		if err := s.begin(ctx); err != nil {
-			return nil, err
-		}
-		now := s.clock.Now()
-		var due time.Time
-		for h.Len() > 0 {
-			top := (*h)[0]
-			if top.ver != top.in.ver {
-				heap.Pop(h)
-				continue
-			}
-			if top.key.After(now) {
-				due = top.key
-				break
-			}
-			heap.Pop(h)
-			return s.lockInstance(ctx, top.in, now)
-		}
-		if err := s.wait(ctx, queueOf(kind), due, now); err != nil {
-			return nil, err
-		}
+	in, token, msgs, err := s.q.NextInstance(ctx, kind)
+	if err != nil {
+		return nil, err
 	}
+	return s.lockInstance(ctx, in, token, msgs)
 }
 
-// lockInstance locks in (callers hold mu; it is released) and loads its
-// row and history.
-func (s *Store) lockInstance(ctx context.Context, in *qinstance, now time.Time) (*backend.OrchestrationWorkItem, error) {
-	s.lockSeq++
-	lock := &lockToken{store: s, token: s.lockSeq}
-	in.lock = lock.token
-	in.inHeap = false
-	in.ver++
-	wi := &backend.OrchestrationWorkItem{InstanceID: in.id, Lock: lock}
+// lockInstance builds the work item of in, which token has just locked
+// with msgs (callers hold mu; it is released), and loads its row and
+// history.
+func (s *Store) lockInstance(ctx context.Context, in *queues.Instance, token uint64, msgs []*queues.Message) (*backend.OrchestrationWorkItem, error) {
+	lock := &lockToken{store: s, token: token}
+	wi := &backend.OrchestrationWorkItem{InstanceID: in.ID, Lock: lock}
 	type bump struct {
 		id      int64
 		dequeue int
 	}
 	var bumps []bump
-	for _, m := range in.msgs {
-		if m.visibleAt.After(now) {
-			continue
-		}
-		m.dequeue++
-		m.lockedBy = lock.token
-		lock.msgIDs = append(lock.msgIDs, m.id)
-		bumps = append(bumps, bump{m.id, m.dequeue})
-		wi.Messages = append(wi.Messages, &backend.Message{
-			InstanceID: in.id, ExecutionID: m.execID, Event: storekit.CloneEvent(m.event),
-			VisibleAt: m.due, ID: strconv.FormatInt(m.id, 10), DequeueCount: m.dequeue,
-		})
+	for _, m := range msgs {
+		lock.msgIDs = append(lock.msgIDs, m.ID)
+		bumps = append(bumps, bump{m.ID, m.Dequeue})
+		wi.Messages = append(wi.Messages, m.WorkMessage(in.ID))
 	}
-	gen := in.gen
-	c, hit := s.cache[in.id]
+	gen := in.Gen
+	c, hit := s.cache[in.ID]
 	s.mu.Unlock()
 
 	// Keep the dequeue counts durable, in the next transaction; nobody
@@ -210,19 +180,19 @@ func (s *Store) lockInstance(ctx context.Context, in *qinstance, now time.Time) 
 	}})
 
 	if !hit {
-		row, hist, err := s.loadInstance(ctx, in.id)
+		row, hist, err := s.loadInstance(ctx, in.ID)
 		if err != nil {
 			s.mu.Lock()
-			if in.lock == lock.token {
-				s.qunlock(in)
+			if in.Lock == lock.token {
+				s.q.Unlock(in)
 			}
 			s.mu.Unlock()
 			return nil, err
 		}
 		c = &cached{row: row, history: hist}
 		s.mu.Lock()
-		if in.gen == gen && in.lock == lock.token {
-			s.setCache(in.id, c)
+		if in.Gen == gen && in.Lock == lock.token {
+			s.setCache(in.ID, c)
 		}
 		s.mu.Unlock()
 	}
@@ -279,8 +249,7 @@ func (b *batch) checkLock(id string, lock *lockToken) bool {
 	}
 	b.s.mu.Lock()
 	defer b.s.mu.Unlock()
-	in := b.s.instances[id]
-	return in != nil && in.lock == lock.token
+	return b.s.q.Locked(id, lock.token) != nil
 }
 
 // CompleteOrchestrationWorkItem applies c atomically and unlocks the
@@ -371,18 +340,24 @@ func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.O
 		}
 		b.used[lock.token] = true
 		return func() {
-			in := s.qget(id)
-			in.msgs = slices.DeleteFunc(in.msgs, func(m *qmessage) bool { return m.lockedBy == lock.token })
+			// in is nil if an earlier request of the batch dropped the
+			// instance, taking the lock and its messages along.
+			in := s.q.Locked(id, lock.token)
+			if in != nil {
+				s.q.DeleteLocked(in, lock.token)
+			}
 			if row != nil {
-				in.gen++
+				if in != nil {
+					in.Gen++
+				}
 				s.setCache(id, &cached{row: row, history: hist})
 			}
 			queue()
 			for i, e := range acts {
-				s.qaddActivity(&qactivity{id: actIDs[i], instanceID: id, execID: execID, event: e, visibleAt: now})
+				s.q.AddActivity(&queues.Activity{ID: actIDs[i], InstanceID: id, ExecID: execID, Event: e, VisibleAt: now})
 			}
-			if in.lock == lock.token {
-				s.qunlock(in)
+			if in != nil {
+				s.q.Unlock(in)
 			}
 		}, nil, nil
 	}}
@@ -410,9 +385,9 @@ func (s *Store) AbandonOrchestrationWorkItem(ctx context.Context, wi *backend.Or
 		}
 		s.mu.Lock()
 		counts := map[int64]int{}
-		for _, m := range s.instances[id].msgs {
-			if m.lockedBy == lock.token {
-				counts[m.id] = m.dequeue
+		for _, m := range s.q.Instance(id).Msgs {
+			if m.LockedBy == lock.token {
+				counts[m.ID] = m.Dequeue
 			}
 		}
 		s.mu.Unlock()
@@ -423,14 +398,9 @@ func (s *Store) AbandonOrchestrationWorkItem(ctx context.Context, wi *backend.Or
 		}
 		b.used[lock.token] = true
 		return func() {
-			in := s.qget(id)
-			for _, m := range in.msgs {
-				if m.lockedBy == lock.token {
-					m.visibleAt = at
-				}
-			}
-			if in.lock == lock.token {
-				s.qunlock(in)
+			if in := s.q.Locked(id, lock.token); in != nil {
+				s.q.Retry(in, lock.token, at)
+				s.q.Unlock(in)
 			}
 		}, nil, nil
 	}}

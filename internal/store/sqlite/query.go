@@ -18,7 +18,7 @@ func (s *Store) open(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if s.q.Closed() {
 		return backend.ErrClosed
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/godurable/durablefunctions/internal/backend"
+	"github.com/godurable/durablefunctions/internal/backend/queues"
 	"github.com/godurable/durablefunctions/internal/history"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -47,22 +48,6 @@ func WithBusyTimeout(d time.Duration) Option {
 	return func(cfg *config) { cfg.busyTimeout = d }
 }
 
-type queue int
-
-const (
-	orchestrationQueue queue = iota
-	entityQueue
-	activityQueue
-	queueCount
-)
-
-func queueOf(k backend.WorkKind) queue {
-	if k == backend.Entities {
-		return entityQueue
-	}
-	return orchestrationQueue
-}
-
 // Store is the SQLite backend.Backend.
 type Store struct {
 	clock backend.Clock
@@ -72,17 +57,9 @@ type Store struct {
 	w     writerStmts
 	r     readerStmts
 
-	mu        sync.Mutex
-	closed    bool
-	done      chan struct{}
-	changed   [queueCount]chan struct{}
-	lockSeq   uint64
-	order     uint64
-	instances map[string]*qinstance
-	ready     [2]readyHeap
-	acts      map[int64]*qactivity
-	actReady  actHeap
-	cache     map[string]*cached
+	mu    sync.Mutex
+	q     *queues.Queues // the mirror of the queue tables; guarded by mu
+	cache map[string]*cached
 
 	// The writer.
 	ops            chan *op
@@ -126,17 +103,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		clock:          cfg.clock,
 		path:           path,
 		wdb:            wdb,
-		done:           make(chan struct{}),
-		instances:      make(map[string]*qinstance),
-		acts:           make(map[int64]*qactivity),
 		cache:          make(map[string]*cached),
 		ops:            make(chan *op, 1024),
 		writerDone:     make(chan struct{}),
 		checkpointDone: make(chan struct{}),
 	}
-	for i := range s.changed {
-		s.changed[i] = make(chan struct{})
-	}
+	s.q = queues.New(&s.mu, cfg.clock)
 	fail := func(err error) (*Store, error) {
 		_ = s.closeDBs()
 		return nil, fmt.Errorf("sqlite store %s: %w", path, err)
@@ -186,22 +158,22 @@ func (s *Store) load(ctx context.Context) error {
 	}
 	for rows.Next() {
 		var (
-			m        qmessage
+			m        queues.Message
 			id       string
 			vis, due int64
 			ev       []byte
 		)
-		if err := rows.Scan(&m.id, &id, &m.execID, &vis, &due, &m.dequeue, &ev); err != nil {
+		if err := rows.Scan(&m.ID, &id, &m.ExecID, &vis, &due, &m.Dequeue, &ev); err != nil {
 			rows.Close()
 			return fmt.Errorf("load messages: %w", err)
 		}
-		if m.event, err = decodeEvent(ev); err != nil {
+		if m.Event, err = decodeEvent(ev); err != nil {
 			rows.Close()
-			return fmt.Errorf("load message %d for instance %q: %w", m.id, id, err)
+			return fmt.Errorf("load message %d for instance %q: %w", m.ID, id, err)
 		}
-		m.visibleAt, m.due = fromNanos(vis), fromNanos(due)
-		s.nextMsgID = max(s.nextMsgID, m.id)
-		s.qenqueue(id, &m)
+		m.VisibleAt, m.Due = fromNanos(vis), fromNanos(due)
+		s.nextMsgID = max(s.nextMsgID, m.ID)
+		s.q.Enqueue(id, &m)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -214,19 +186,19 @@ func (s *Store) load(ctx context.Context) error {
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			a   qactivity
+			a   queues.Activity
 			vis int64
 			ev  []byte
 		)
-		if err := rows.Scan(&a.id, &a.instanceID, &a.execID, &vis, &a.dequeue, &ev); err != nil {
+		if err := rows.Scan(&a.ID, &a.InstanceID, &a.ExecID, &vis, &a.Dequeue, &ev); err != nil {
 			return fmt.Errorf("load activities: %w", err)
 		}
-		if a.event, err = decodeEvent(ev); err != nil {
-			return fmt.Errorf("load activity %d for instance %q: %w", a.id, a.instanceID, err)
+		if a.Event, err = decodeEvent(ev); err != nil {
+			return fmt.Errorf("load activity %d for instance %q: %w", a.ID, a.InstanceID, err)
 		}
-		a.visibleAt = fromNanos(vis)
-		s.nextActID = max(s.nextActID, a.id)
-		s.qaddActivity(&a)
+		a.VisibleAt = fromNanos(vis)
+		s.nextActID = max(s.nextActID, a.ID)
+		s.q.AddActivity(&a)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("load activities: %w", err)
@@ -245,13 +217,11 @@ func (s *Store) load(ctx context.Context) error {
 // the database. It is safe to call more than once.
 func (s *Store) Close() error {
 	s.mu.Lock()
-	if s.closed {
+	if !s.q.Close() {
 		s.mu.Unlock()
 		<-s.writerDone
 		return nil
 	}
-	s.closed = true
-	close(s.done)
 	s.mu.Unlock()
 	s.submitting.Wait()
 	close(s.ops)
@@ -275,43 +245,8 @@ func (s *Store) closeDBs() error {
 	return err
 }
 
-func (s *Store) wake(q queue) {
-	close(s.changed[q])
-	s.changed[q] = make(chan struct{})
-}
-
 // begin locks mu unless the store is closed or ctx has ended.
-func (s *Store) begin(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return backend.ErrClosed
-	}
-	return nil
-}
-
-// wait blocks until q gains work, due passes (if not zero), ctx ends or
-// the store closes. Callers hold mu; wait releases it.
-func (s *Store) wait(ctx context.Context, q queue, due, now time.Time) error {
-	changed := s.changed[q]
-	s.mu.Unlock()
-	var timer <-chan time.Time
-	if !due.IsZero() {
-		timer = s.clock.After(due.Sub(now))
-	}
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-s.done:
-		return backend.ErrClosed
-	case <-changed:
-	case <-timer:
-	}
-	return nil
-}
+func (s *Store) begin(ctx context.Context) error { return s.q.Begin(ctx) }
 
 // lockToken is the Lock of this store's work items.
 type lockToken struct {

@@ -65,7 +65,7 @@ func (s *Store) submit(ctx context.Context, o *op) error {
 		return err
 	}
 	s.mu.Lock()
-	if s.closed {
+	if s.q.Closed() {
 		s.mu.Unlock()
 		return backend.ErrClosed
 	}
