@@ -22,6 +22,7 @@ type actMsg struct {
 	azDequeue  int
 	handed     int
 	notBefore  time.Time
+	locked     time.Time     // guarded by Store.mu; when its visibility was last set (buffered ones)
 	done       chan struct{} // guarded by Store.mu; closed to stop renewing
 }
 
@@ -36,7 +37,11 @@ func (s *Store) stopAct(a *actMsg) {
 }
 
 // activityPoller dequeues work-item messages while Next callers wait for
-// more than are buffered (all workers compete on the one queue).
+// more than are buffered (all workers compete on the one queue). It reads
+// ahead by one message per activity in flight, so that a dispatcher slot
+// that frees up finds its next request buffered: a burst of activities
+// then costs one dequeue per batch of up to 32 rather than one per
+// activity. Buffered requests keep their lock (visibility) renewed.
 func (s *Store) activityPoller() {
 	defer s.wg.Done()
 	ctx := s.ctx
@@ -44,8 +49,12 @@ func (s *Store) activityPoller() {
 	vis := visibilitySeconds(s.cfg.WorkItemQueueVisibilityTimeout)
 	errLogged := time.Time{}
 	for ctx.Err() == nil {
+		s.renewBufferedActs(ctx, vis)
 		s.mu.Lock()
 		need := s.actWaiters - len(s.acts)
+		if s.actWaiters > 0 {
+			need += len(s.actFlight)
+		}
 		s.mu.Unlock()
 		if need <= 0 {
 			sleepCtx(ctx, time.Second, s.actWake)
@@ -90,7 +99,7 @@ func (s *Store) activityPoller() {
 				s.undecodable(ctx, s.workItems, m, err)
 				continue
 			}
-			a := &actMsg{msgID: *m.MessageID, popReceipt: deref(m.PopReceipt), raw: deref(m.MessageText), env: env, azDequeue: int(deref64(m.DequeueCount))}
+			a := &actMsg{msgID: *m.MessageID, popReceipt: deref(m.PopReceipt), raw: deref(m.MessageText), env: env, azDequeue: int(deref64(m.DequeueCount)), locked: time.Now()}
 			if env.VisibleAt.After(now) && s.virtual {
 				a.notBefore = env.VisibleAt
 			}
@@ -101,7 +110,7 @@ func (s *Store) activityPoller() {
 			// The same message seen again (its visibility lapsed while
 			// buffered): keep the newest receipt only.
 			if i := slices.IndexFunc(s.acts, func(b *actMsg) bool { return b.msgID == a.msgID }); i >= 0 {
-				s.acts[i].popReceipt, s.acts[i].azDequeue = a.popReceipt, a.azDequeue
+				s.acts[i].popReceipt, s.acts[i].azDequeue, s.acts[i].locked = a.popReceipt, a.azDequeue, a.locked
 				continue
 			}
 			s.acts = append(s.acts, a)
@@ -111,6 +120,36 @@ func (s *Store) activityPoller() {
 		}
 		close(s.actNotify)
 		s.actNotify = make(chan struct{})
+		s.mu.Unlock()
+	}
+}
+
+// renewBufferedActs extends the visibility of buffered (read-ahead)
+// requests that have waited for a third of it.
+func (s *Store) renewBufferedActs(ctx context.Context, vis int32) {
+	every := s.cfg.WorkItemQueueVisibilityTimeout / 3
+	s.mu.Lock()
+	var due []*actMsg
+	for _, a := range s.acts {
+		if time.Since(a.locked) >= every {
+			due = append(due, a)
+		}
+	}
+	s.mu.Unlock()
+	for _, a := range due {
+		s.mu.Lock()
+		pop := a.popReceipt
+		s.mu.Unlock()
+		resp, err := s.workItems.UpdateMessage(ctx, a.msgID, pop, a.raw, &azqueue.UpdateMessageOptions{VisibilityTimeout: to.Ptr(vis)})
+		s.mu.Lock()
+		if err == nil && resp.PopReceipt != nil && a.popReceipt == pop {
+			a.popReceipt, a.locked = *resp.PopReceipt, time.Now()
+		} else if err != nil && isCode(err, 404) {
+			// Gone (its lock lapsed and another worker took it).
+			s.acts = slices.DeleteFunc(s.acts, func(b *actMsg) bool { return b == a })
+		} else if err != nil {
+			a.locked = time.Now() // retry after another third
+		}
 		s.mu.Unlock()
 	}
 }

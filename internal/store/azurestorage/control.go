@@ -47,7 +47,11 @@ type orchLock struct {
 	msgs    []*qmsg // delivered in the work item
 	skipped []*qmsg // duplicates to delete with the commit
 	hs      *historyState
-	base    int // rows 0..base-1 of the stored history are the presented history
+	base    int              // rows 0..base-1 of the stored history are the presented history
+	events  []*history.Event // the presented history (the store's copies)
+	part    int              // the instance's partition and its lease epoch at lock time
+	epoch   int
+	cached  *cachedInst // the cache entry the work item was served from
 	done    chan struct{}
 	once    sync.Once
 }
@@ -137,7 +141,7 @@ func (s *Store) ingest(ctx context.Context, p *partition, msgs []*azqueue.Dequeu
 			continue
 		}
 		q := &qmsg{part: p.index, msgID: *m.MessageID, popReceipt: deref(m.PopReceipt), raw: deref(m.MessageText),
-			env: env, azDequeue: int(deref64(m.DequeueCount))}
+			env: env, azDequeue: int(deref64(m.DequeueCount)) + env.Deliveries}
 		if due := env.VisibleAt; due.After(now) {
 			remaining := due.Sub(now)
 			if !s.virtual && remaining > time.Second && remaining > s.holdThreshold() {
@@ -266,7 +270,8 @@ func (s *Store) NextOrchestrationWorkItem(ctx context.Context, kind backend.Work
 		}
 		if best != nil {
 			s.lockSeq++
-			lk := &orchLock{store: s, token: s.lockSeq, id: best.id, done: make(chan struct{})}
+			lk := &orchLock{store: s, token: s.lockSeq, id: best.id, done: make(chan struct{}),
+				part: best.part, epoch: s.parts[best.part].epoch}
 			best.lock = lk.token
 			for _, q := range best.msgs {
 				if q.lockedBy == 0 && !q.notBefore.After(now) {
@@ -358,17 +363,30 @@ func (s *Store) lockValid(lk *orchLock) bool {
 func (s *Store) loadWorkItem(ctx context.Context, lk *orchLock) (*backend.OrchestrationWorkItem, error) {
 	var hs *historyState
 	var row *instanceRow
-	var herr, rerr error
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); hs, herr = s.readHistory(ctx, lk.id) }()
-	row, rerr = s.readInstance(ctx, lk.id)
-	wg.Wait()
-	if herr != nil {
-		return nil, herr
-	}
-	if rerr != nil {
-		return nil, rerr
+	s.mu.Lock()
+	c := s.takeCachedLocked(lk.id, lk.msgs)
+	s.mu.Unlock()
+	if c != nil {
+		// Committed by this worker, partition owned since: no reads.
+		lk.cached = c
+		hs = &historyState{sen: c.sen, events: c.events}
+		hs.sen.consumed = slices.Clone(c.sen.consumed)
+		r := c.row
+		r.inst = storekit.CloneInstance(c.row.inst)
+		row = &r
+	} else {
+		var herr, rerr error
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); hs, herr = s.readHistory(ctx, lk.id) }()
+		row, rerr = s.readInstance(ctx, lk.id)
+		wg.Wait()
+		if herr != nil {
+			return nil, herr
+		}
+		if rerr != nil {
+			return nil, rerr
+		}
 	}
 	sen := &hs.sen
 	var inst *backend.Instance
@@ -391,6 +409,7 @@ func (s *Store) loadWorkItem(ctx context.Context, lk *orchLock) (*backend.Orches
 	if replaced || !sen.exists {
 		events, lk.base = nil, 0
 	}
+	lk.events = events
 
 	consumed := map[string]bool{}
 	for _, id := range sen.consumed {
@@ -463,6 +482,7 @@ func (s *Store) loadWorkItem(ctx context.Context, lk *orchLock) (*backend.Orches
 	}
 	if len(deliver) == 0 {
 		s.deleteMsgs(ctx, skipped)
+		s.putCached(lk.id, lk.cached) // before the unlock: the next lock may take it
 		s.unlock(lk, append(skipped, early...), 0)
 		return nil, nil
 	}
@@ -480,7 +500,7 @@ func (s *Store) loadWorkItem(ctx context.Context, lk *orchLock) (*backend.Orches
 		}
 		s.mu.Unlock()
 	}
-	wi := &backend.OrchestrationWorkItem{InstanceID: lk.id, Instance: storekit.CloneInstance(inst), History: events, Lock: lk}
+	wi := &backend.OrchestrationWorkItem{InstanceID: lk.id, Instance: storekit.CloneInstance(inst), History: storekit.CloneEvents(events), Lock: lk}
 	for _, q := range deliver {
 		wi.Messages = append(wi.Messages, &backend.Message{
 			InstanceID: lk.id, ExecutionID: q.env.ExecutionID, Event: q.env.Event, VisibleAt: q.env.VisibleAt,
@@ -620,10 +640,30 @@ func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.O
 			items = append(items, sendItem{-1, &envelope{ID: newID(), InstanceID: wi.InstanceID, ExecutionID: execID, VisibleAt: now, Event: e}})
 		}
 	}
+	// The cache entry is put back only by a successful commit (an abandon
+	// after a failed commit must not restore it).
+	cached := lk.cached
+	lk.cached = nil
+	if cached != nil && len(items) > 0 {
+		// Served from the cache: make sure no other worker committed
+		// since (a partition steal not yet noticed) before anything is
+		// sent on the strength of that history.
+		cur, err := s.readSentinel(ctx, wi.InstanceID)
+		if err != nil {
+			return fmt.Errorf("azurestorage: complete work item for %q: %w", wi.InstanceID, err)
+		}
+		if !cur.exists || cur.etag != lk.hs.sen.etag {
+			s.unlock(lk, nil, 0)
+			return fmt.Errorf("azurestorage: instance %q was written by another worker: %w", wi.InstanceID, backend.ErrWorkItemLost)
+		}
+	}
 	if err := s.sendAll(ctx, items); err != nil {
 		return fmt.Errorf("azurestorage: complete work item for %q: send: %w", wi.InstanceID, err)
 	}
-	if c.Instance != nil {
+	var entry *cachedInst
+	if c.Instance == nil {
+		entry = cached // nothing written
+	} else {
 		sen := &lk.hs.sen
 		row := storekit.CommitRow(wi.InstanceID, c, wi.Instance, now)
 		base := lk.base
@@ -644,7 +684,8 @@ func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.O
 			return err
 		}
 		// (2) History + sentinel, conditional on the sentinel's ETag.
-		if err := s.commitHistory(ctx, wi.InstanceID, sen, base, execID, c.NewHistory, final); err != nil {
+		etag, err := s.commitHistory(ctx, wi.InstanceID, sen, base, execID, c.NewHistory, final)
+		if err != nil {
 			if isLost(err) {
 				s.unlock(lk, nil, 0)
 			}
@@ -655,11 +696,18 @@ func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.O
 			// The history is committed: the row is repaired from the
 			// sentinel by the next work item or query that notices.
 			s.log.Warn("azurestorage: instance row write failed after the history commit; it will be repaired", "instance", wi.InstanceID, "err", err)
+		} else {
+			if len(consumed) > maxConsumed {
+				consumed = consumed[len(consumed)-maxConsumed:]
+			}
+			entry = committedEntry(lk, base, c.NewHistory, sentinel{exists: true, etag: etag, execID: execID,
+				length: base + len(c.NewHistory), token: token, consumed: consumed}, row)
 		}
 	}
 	// (4) Delete the consumed messages.
 	drop := append(slices.Clone(lk.msgs), lk.skipped...)
 	s.deleteMsgs(ctx, drop)
+	s.putCached(wi.InstanceID, entry) // before the unlock: the next lock may take it
 	s.unlock(lk, drop, 0)
 	return nil
 }
@@ -692,6 +740,9 @@ func (s *Store) AbandonOrchestrationWorkItem(ctx context.Context, wi *backend.Or
 			retryAfter = 0
 		}
 	}
+	// Nothing was written: the cache entry (if any) is still right.
+	s.putCached(wi.InstanceID, lk.cached)
+	lk.cached = nil
 	if retryAfter <= s.holdThreshold() {
 		s.unlock(lk, nil, retryAfter)
 		return nil
@@ -718,6 +769,7 @@ func (s *Store) CreateInstance(ctx context.Context, start *history.Event, opts b
 	if err := s.checkOpen(); err != nil {
 		return err
 	}
+	s.forgetCached(id)
 	existing, err := s.readInstance(ctx, id)
 	if err != nil {
 		return fmt.Errorf("azurestorage: create instance %q: %w", id, err)

@@ -37,6 +37,10 @@ type envelope struct {
 	// Blob, in a stub, names the gzip'd full envelope in
 	// {hub}-largemessages.
 	Blob string `json:"blob,omitempty"`
+	// Deliveries counts deliveries the queue's DequeueCount does not
+	// (1 for a message this store enqueued locked and buffered at once,
+	// without a dequeue); readers add it to DequeueCount.
+	Deliveries int `json:"deliveries,omitempty"`
 }
 
 // maxQueueMessageBytes is the envelope size above which the envelope is

@@ -289,7 +289,7 @@ func TestSplitBrainCommit(t *testing.T) {
 	if err := a.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{Instance: wi.Instance, NewHistory: []*history.Event{history.NewOrchestratorStarted(time.Now())}}); err != nil {
 		t.Fatal(err)
 	}
-	err = a.commitHistory(ctx, "sb", &stale.sen, len(stale.events), stale.sen.execID, []*history.Event{history.NewGenericEvent(time.Now(), "late")},
+	_, err = a.commitHistory(ctx, "sb", &stale.sen, len(stale.events), stale.sen.execID, []*history.Event{history.NewGenericEvent(time.Now(), "late")},
 		map[string]any{"CheckpointToken": newID(), "HistoryLength": len(stale.events) + 1, "ExecutionId": stale.sen.execID})
 	if !errors.Is(err, backend.ErrWorkItemLost) {
 		t.Fatalf("stale commit = %v, want ErrWorkItemLost", err)
@@ -383,5 +383,108 @@ func TestStorageOutage(t *testing.T) {
 	runOrchestration(t, ctx, s, "after", `"y"`)
 	if got, err := s.GetInstance(ctx, "before"); err != nil || got.Status != history.StatusCompleted {
 		t.Fatalf("instance from before the outage: %v %v", got, err)
+	}
+}
+
+// After a commit the instance is cached with the sentinel's new ETag
+// (parsed from the $batch response); a cached work item whose instance
+// was committed by someone else meanwhile fails with ErrWorkItemLost
+// before it sends anything, and the next work item reads from storage.
+func TestInstanceCacheStale(t *testing.T) {
+	hub := uniqueHub()
+	a := openTest(t, testConfig(t, hub, nil))
+	defer a.Close()
+	ctx := waitCtx(t, 30*time.Second)
+	now := time.Now().UTC()
+	if err := a.CreateInstance(ctx, history.NewExecutionStarted(now, "Orch", "sc", "sc-e", `1`, nil, nil), backend.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	wi, err := a.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wi.Lock.(*orchLock).cached != nil {
+		t.Fatal("first work item served from the cache")
+	}
+	h := []*history.Event{history.NewOrchestratorStarted(now), wi.Messages[0].Event, history.NewOrchestratorCompleted(now)}
+	row := &backend.Instance{InstanceID: "sc", ExecutionID: "sc-e", Name: "Orch", Status: history.StatusRunning}
+	if err := a.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{Instance: row, NewHistory: h}); err != nil {
+		t.Fatal(err)
+	}
+	a.mu.Lock()
+	c := a.cache["sc"]
+	a.mu.Unlock()
+	if c == nil {
+		t.Fatal("committed instance not cached")
+	}
+	sen, err := a.readSentinel(ctx, "sc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.sen.etag != sen.etag || c.sen.length != 3 || len(c.events) != 3 {
+		t.Fatalf("cached etag %q length %d/%d, stored etag %q", c.sen.etag, c.sen.length, len(c.events), sen.etag)
+	}
+
+	// A cached work item commits without reads.
+	if err := a.SendMessages(ctx, backend.Message{InstanceID: "sc", Event: history.NewEventRaised(now, "e", "1")}); err != nil {
+		t.Fatal(err)
+	}
+	wi, err = a.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wi.Lock.(*orchLock).cached == nil || len(wi.History) != 3 {
+		t.Fatalf("second work item: cached=%v history=%d", wi.Lock.(*orchLock).cached != nil, len(wi.History))
+	}
+	before := a.Stats()
+	h = []*history.Event{history.NewOrchestratorStarted(now), wi.Messages[0].Event, history.NewOrchestratorCompleted(now)}
+	if err := a.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{Instance: row, NewHistory: h}); err != nil {
+		t.Fatal(err)
+	}
+	if d := a.Stats()["table.read"] - before["table.read"]; d != 0 {
+		t.Fatalf("cached commit made %d table reads", d)
+	}
+
+	// Another worker commits behind our back.
+	hs, err := a.readHistory(ctx, "sc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	final, err := a.finalSentinel(ctx, "sc", "sc-e", len(hs.events)+1, newID(), hs.sen.consumed, row, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.commitHistory(ctx, "sc", &hs.sen, len(hs.events), "sc-e", []*history.Event{history.NewGenericEvent(now, "other")}, final); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SendMessages(ctx, backend.Message{InstanceID: "sc", Event: history.NewEventRaised(now, "e", "2")}); err != nil {
+		t.Fatal(err)
+	}
+	wi, err = a.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wi.Lock.(*orchLock).cached == nil {
+		t.Fatal("third work item not served from the cache")
+	}
+	sched := history.NewTaskScheduled(now, 0, "Act", "")
+	h = []*history.Event{history.NewOrchestratorStarted(now), wi.Messages[0].Event, sched, history.NewOrchestratorCompleted(now)}
+	before = a.Stats()
+	err = a.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{Instance: row, NewHistory: h, Activities: []*history.Event{sched}})
+	if !errors.Is(err, backend.ErrWorkItemLost) {
+		t.Fatalf("stale cached commit = %v, want ErrWorkItemLost", err)
+	}
+	if d := a.Stats()["queue.enqueue"] - before["queue.enqueue"]; d != 0 {
+		t.Fatalf("stale cached commit sent %d messages", d)
+	}
+	wi, err = a.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wi.Lock.(*orchLock).cached != nil || len(wi.History) != 7 {
+		t.Fatalf("after a stale cache: cached=%v history=%d, want a fresh read of 7 events", wi.Lock.(*orchLock).cached != nil, len(wi.History))
+	}
+	if err := a.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{Instance: row, NewHistory: h, Activities: []*history.Event{sched}}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -282,6 +282,7 @@ func (s *Store) dropPartition(p *partition, leaseID string) {
 		p.stop()
 	}
 	rel := s.takeBufferedLocked(p.index)
+	s.forgetPartitionLocked(p.index)
 	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -309,6 +310,7 @@ func (s *Store) releaseAll(ctx context.Context) {
 	}
 	s.byMsgID = map[string]*qmsg{}
 	s.insts = map[string]*instState{}
+	s.cache = map[string]*cachedInst{}
 	acts := s.acts
 	s.acts = nil
 	for a := range s.actFlight {

@@ -199,6 +199,8 @@ func (s *Store) PurgeInstance(ctx context.Context, instanceID string) error {
 }
 
 func (s *Store) purge(ctx context.Context, instanceID string) error {
+	s.forgetCached(instanceID)
+	defer s.forgetCached(instanceID)
 	if _, err := s.deleteHistory(ctx, instanceID); err != nil {
 		return fmt.Errorf("azurestorage: purge %q: history: %w", instanceID, err)
 	}

@@ -27,6 +27,21 @@ func (s *Store) holdThreshold() time.Duration {
 // work-item queue), offloading a large envelope to a blob first. It
 // returns the queue message id and pop receipt.
 func (s *Store) enqueue(ctx context.Context, part int, env *envelope) (string, string, error) {
+	var delay int32
+	if !s.virtual {
+		delay = visibilitySeconds(env.VisibleAt.Sub(s.clock.Now()))
+	}
+	// A message due now for a control queue this worker owns is enqueued
+	// already locked (invisible for the control-queue visibility timeout)
+	// and put straight into the buffer, as if it had been dequeued: no
+	// dequeue, no polling delay. Everything that holds for a dequeued
+	// message (lease loss and Close make it visible again, a crash lets
+	// it reappear after the visibility timeout) holds for it; Deliveries
+	// counts the delivery the queue's DequeueCount will not.
+	adopt := delay == 0 && part >= 0 && s.canAdopt(part)
+	if adopt {
+		env.Deliveries = 1
+	}
 	text, blobName, gz, err := encodeEnvelope(env)
 	if err != nil {
 		return "", "", err
@@ -40,13 +55,29 @@ func (s *Store) enqueue(ctx context.Context, part int, env *envelope) (string, s
 	if part >= 0 {
 		q = s.control[part]
 	}
-	var delay int32
-	if !s.virtual {
-		delay = visibilitySeconds(env.VisibleAt.Sub(s.clock.Now()))
+	vis := delay
+	if adopt {
+		vis = visibilitySeconds(s.cfg.ControlQueueVisibilityTimeout)
 	}
-	resp, err := q.EnqueueMessage(ctx, text, &azqueue.EnqueueMessageOptions{TimeToLive: to.Ptr(int32(-1)), VisibilityTimeout: to.Ptr(delay)})
+	resp, err := q.EnqueueMessage(ctx, text, &azqueue.EnqueueMessageOptions{TimeToLive: to.Ptr(int32(-1)), VisibilityTimeout: to.Ptr(vis)})
 	if err != nil {
 		return "", "", err
+	}
+	if adopt {
+		var id, pop string
+		if len(resp.Messages) > 0 && resp.Messages[0] != nil {
+			id, pop = deref(resp.Messages[0].MessageID), deref(resp.Messages[0].PopReceipt)
+		}
+		if id != "" && pop != "" && s.adopt(part, id, pop, text, env) {
+			return id, pop, nil
+		}
+		// Not adoptable after all (the partition was dropped meanwhile):
+		// make it visible.
+		if id != "" && pop != "" {
+			if u, err := q.UpdateMessage(ctx, id, pop, text, &azqueue.UpdateMessageOptions{VisibilityTimeout: to.Ptr(int32(0))}); err == nil && u.PopReceipt != nil {
+				resp.Messages[0].PopReceipt = u.PopReceipt
+			}
+		}
 	}
 	if delay == 0 {
 		if part >= 0 && s.parts != nil {
@@ -54,7 +85,9 @@ func (s *Store) enqueue(ctx context.Context, part int, env *envelope) (string, s
 			s.parts[part].enqSeq++
 			s.mu.Unlock()
 		}
-		s.wakeQueue(part)
+		if part >= 0 || ctx.Value(noWakeKey{}) == nil {
+			s.wakeQueue(part)
+		}
 	}
 	var id, pop string
 	if len(resp.Messages) > 0 && resp.Messages[0] != nil {
@@ -66,6 +99,44 @@ func (s *Store) enqueue(ctx context.Context, part int, env *envelope) (string, s
 		}
 	}
 	return id, pop, nil
+}
+
+// canAdopt reports whether a message due now for control queue part may
+// be enqueued locked and buffered at once (see enqueue).
+func (s *Store) canAdopt(part int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.parts != nil && part < len(s.parts) && s.parts[part].owned && len(s.byMsgID) < 1000*len(s.parts)
+}
+
+// adopt buffers a message this process has just enqueued, locked, to an
+// owned control queue. It reports false when the partition is no longer
+// owned.
+func (s *Store) adopt(part int, id, pop, raw string, env *envelope) bool {
+	now := s.clock.Now()
+	q := &qmsg{part: part, msgID: id, popReceipt: pop, raw: raw, env: env, azDequeue: env.Deliveries}
+	if due := env.VisibleAt; due.After(now) && (s.virtual || due.Sub(now) > time.Second) {
+		q.notBefore = due
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed.Load() || !s.parts[part].owned {
+		return false
+	}
+	s.lockSeq++
+	q.seq = s.lockSeq
+	s.byMsgID[id] = q
+	st := s.insts[env.InstanceID]
+	if st == nil {
+		st = &instState{id: env.InstanceID, kind: backend.KindOf(env.InstanceID), part: part}
+		s.insts[st.id] = st
+	}
+	st.msgs = append(st.msgs, q)
+	if !q.notBefore.IsZero() {
+		s.wakeAt(q.notBefore)
+	}
+	s.broadcastLocked()
+	return true
 }
 
 // wakeQueue makes this process's poller of a queue poll now.
@@ -103,6 +174,11 @@ func (s *Store) sendAll(ctx context.Context, items []sendItem) error {
 		_, _, err := s.enqueue(ctx, items[0].part, items[0].env)
 		return err
 	}
+	// The activity poller is woken once, after the whole burst, so that it
+	// reads the requests in a few full batches rather than as they trickle
+	// in.
+	actCtx := context.WithValue(ctx, noWakeKey{}, true)
+	defer s.wakeQueue(-1)
 	sem := make(chan struct{}, 16)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -113,7 +189,11 @@ func (s *Store) sendAll(ctx context.Context, items []sendItem) error {
 		go func(it sendItem) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if _, _, err := s.enqueue(ctx, it.part, it.env); err != nil {
+			ictx := ctx
+			if it.part < 0 {
+				ictx = actCtx
+			}
+			if _, _, err := s.enqueue(ictx, it.part, it.env); err != nil {
 				mu.Lock()
 				if first == nil {
 					first = err
@@ -125,6 +205,10 @@ func (s *Store) sendAll(ctx context.Context, items []sendItem) error {
 	wg.Wait()
 	return first
 }
+
+// noWakeKey in an enqueue's context: do not wake the activity poller
+// (the caller will).
+type noWakeKey struct{}
 
 type sendItem struct {
 	part int

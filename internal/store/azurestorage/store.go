@@ -163,6 +163,8 @@ type Store struct {
 	actNotify  chan struct{}
 	actWake    chan struct{}
 	actFlight  map[*actMsg]struct{}
+	// committed state of instances of owned partitions (see cache.go)
+	cache map[string]*cachedInst
 }
 
 // Open connects to the storage account, creates the task hub's queues,
@@ -173,7 +175,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{cfg: cfg, log: cfg.Logger, stats: newCounter(),
-		insts: map[string]*instState{}, byMsgID: map[string]*qmsg{},
+		insts: map[string]*instState{}, byMsgID: map[string]*qmsg{}, cache: map[string]*cachedInst{},
 		notify: make(chan struct{}), actNotify: make(chan struct{}), actWake: make(chan struct{}, 1), actFlight: map[*actMsg]struct{}{}}
 	s.clock = cfg.Clock
 	switch cfg.Clock.(type) {
@@ -206,6 +208,9 @@ func (s *Store) clientOptions(service string) azcore.ClientOptions {
 	o := azcore.ClientOptions{
 		PerRetryPolicies: []policy.Policy{countPolicy{c: s.stats, service: service}},
 		Retry:            policy.RetryOptions{MaxRetries: 3, TryTimeout: 30 * time.Second, RetryDelay: 200 * time.Millisecond, MaxRetryDelay: 2 * time.Second},
+	}
+	if service == "table" {
+		o.PerRetryPolicies = append(o.PerRetryPolicies, capturePolicy{})
 	}
 	if s.cfg.HTTPClient != nil {
 		o.Transport = s.cfg.HTTPClient

@@ -204,7 +204,7 @@ func (s *Store) writeInstance(ctx context.Context, inst *backend.Instance, token
 // sentinel, in entity-group transactions of at most 99 rows plus the
 // sentinel, each conditional on the sentinel's ETag (or its absence). A
 // lost race returns backend.ErrWorkItemLost.
-func (s *Store) commitHistory(ctx context.Context, instanceID string, sen *sentinel, base int, execID string, events []*history.Event, final map[string]any) error {
+func (s *Store) commitHistory(ctx context.Context, instanceID string, sen *sentinel, base int, execID string, events []*history.Event, final map[string]any) (azcore.ETag, error) {
 	pk := EscapeKey(instanceID)
 	token := final["CheckpointToken"].(string)
 	var batches [][]aztables.TransactionAction
@@ -213,16 +213,16 @@ func (s *Store) commitHistory(ctx context.Context, instanceID string, sen *senti
 	for i, e := range events {
 		m, err := eventToEntity(e)
 		if err != nil {
-			return err
+			return "", err
 		}
 		rk := rowKey(base + i)
 		m["PartitionKey"], m["RowKey"], m["ExecutionId"] = pk, rk, execID
 		if err := s.offloadLarge(ctx, m, pk+"/history-"+rk+"-"+e.EventType.String()+"-", false); err != nil {
-			return err
+			return "", err
 		}
 		b, err := json.Marshal(m)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if len(cur) == 99 || (len(cur) > 0 && size+len(b)*2 > 3<<20) {
 			batches = append(batches, cur)
@@ -246,35 +246,47 @@ func (s *Store) commitHistory(ctx context.Context, instanceID string, sen *senti
 		sm["PartitionKey"], sm["RowKey"] = pk, sentinelRowKey
 		sb, err := json.Marshal(sm)
 		if err != nil {
-			return err
+			return "", err
 		}
 		act := aztables.TransactionAction{ActionType: aztables.TransactionTypeAdd, Entity: sb}
 		if exists {
 			act = aztables.TransactionAction{ActionType: aztables.TransactionTypeUpdateMerge, Entity: sb, IfMatch: to.Ptr(etag)}
 		}
-		_, err = s.historyT.SubmitTransaction(ctx, append(batch, act), nil)
+		acts := append(batch, act)
+		capt := &batchCapture{}
+		_, err = s.historyT.SubmitTransaction(context.WithValue(ctx, batchCaptureKey{}, capt), acts, nil)
+		if err == nil {
+			// Every sub-request succeeded (the SDK fails on any status
+			// >= 400): the sentinel's new ETag is in the last
+			// sub-response, which the capture policy kept.
+			if et, ok := lastBatchETag(capt.body, capt.contentType, len(acts)); ok {
+				etag, exists = et, true
+				continue
+			}
+		}
 		// The SDK reports a failed sub-request with the batch's own status
-		// (202), so re-read the sentinel to learn what happened.
+		// (202), and we could not read the new ETag: re-read the sentinel
+		// to learn what happened.
 		now, rerr := s.readSentinel(ctx, instanceID)
 		if rerr != nil {
 			if err != nil {
-				return err
+				return "", err
 			}
-			return rerr
+			return "", rerr
 		}
 		if now.exists && now.token == token {
 			etag, exists = now.etag, true
 			continue // applied (even if the response was lost)
 		}
 		if err == nil {
-			return fmt.Errorf("azurestorage: history batch for %q applied but the sentinel does not show it: %w", instanceID, backend.ErrWorkItemLost)
+			return "", fmt.Errorf("azurestorage: history batch for %q applied but the sentinel does not show it: %w", instanceID, backend.ErrWorkItemLost)
 		}
 		if now.exists != exists || (exists && now.etag != etag) {
-			return fmt.Errorf("azurestorage: instance %q was written by another worker: %w", instanceID, backend.ErrWorkItemLost)
+			return "", fmt.Errorf("azurestorage: instance %q was written by another worker: %w", instanceID, backend.ErrWorkItemLost)
 		}
-		return err
+		return "", err
 	}
-	return nil
+	return etag, nil
 }
 
 // finalSentinel returns the sentinel columns of a commit's last batch.
