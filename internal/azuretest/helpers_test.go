@@ -289,6 +289,31 @@ func (v *hubView) statusCounts(ctx context.Context) (map[string]int, error) {
 	return out, nil
 }
 
+// unfinished lists up to max instances (entities excluded) that are not
+// Completed, with their status and name, for failure reports.
+func (v *hubView) unfinished(ctx context.Context, max int) ([]string, error) {
+	sel := "PartitionKey,RuntimeStatus,Name"
+	pager := v.instances.NewListEntitiesPager(&aztables.ListEntitiesOptions{Select: &sel})
+	var out []string
+	for pager.More() && len(out) < max {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return out, err
+		}
+		for _, raw := range page.Entities {
+			s := string(raw)
+			if strings.Contains(s, `"PartitionKey":"@`) || strings.Contains(s, `"RuntimeStatus":"Completed"`) {
+				continue
+			}
+			out = append(out, s)
+			if len(out) == max {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
 // leaseOwners maps partition index → current holder ("" when not leased).
 func (v *hubView) leaseOwners(ctx context.Context) (map[int]string, error) {
 	prefix := "default/" + strings.ToLower(v.hub) + "-control-"

@@ -213,7 +213,11 @@ func TestMultiWorkerKillAndReplace(t *testing.T) {
 			break
 		}
 		if ctx.Err() != nil {
-			t.Fatalf("not finished: %v; lease history %q", counts, history)
+			rctx, rcancel := context.WithTimeout(context.Background(), 20*time.Second)
+			left, err := view.unfinished(rctx, 20)
+			final, _ := view.statusCounts(rctx)
+			rcancel()
+			t.Fatalf("not finished after 4 minutes: %v (last seen %v); unfinished (first 20): %v %v; lease history %q", final, counts, left, err, history)
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
