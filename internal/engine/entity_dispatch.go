@@ -63,7 +63,8 @@ func (r *entityRun) receive(m *backend.Message) {
 			r.e.log.Warn("durable: dropping a malformed lock release", "entity", r.id, "error", err)
 			return
 		}
-		req = replay.EntityRequest{ID: rel.MessageID, ParentInstance: rel.ParentInstance, Predecessor: rel.Predecessor, ReleaseOf: rel.LockRequestID}
+		req = replay.EntityRequest{ID: rel.MessageID, ParentInstance: rel.ParentInstance, Predecessor: rel.Predecessor,
+			PredecessorTime: rel.PredecessorTime, ReleaseOf: rel.LockRequestID}
 		if req.ID == "" {
 			req.ID = "release:" + rel.LockRequestID
 		}
@@ -232,7 +233,7 @@ func (r *entityRun) emit(a EntityAction) {
 		req := replay.EntityRequest{ID: id, Operation: a.Signal.Operation, IsSignal: true, Input: a.Signal.Input,
 			ParentInstance: r.id, ScheduledTime: a.Signal.At}
 		if a.Signal.At.IsZero() { // scheduled signals are not ordered
-			req.Predecessor = r.predecessorFor(a.Signal.Target, id)
+			req.Predecessor, req.PredecessorTime = r.predecessorFor(a.Signal.Target, id)
 		}
 		body, _ := json.Marshal(&req)
 		r.out.Messages = append(r.out.Messages, backend.Message{InstanceID: a.Signal.Target, VisibleAt: a.Signal.At,

@@ -70,13 +70,19 @@ func (ep *episode) dispatch(a *history.Event) {
 			Event: history.NewTimerFired(ep.now, a.EventID, a.FireAt), VisibleAt: a.FireAt,
 		})
 	case history.SubOrchestrationInstanceCreated:
-		start := history.NewExecutionStarted(ep.now, a.Name, a.InstanceID, newExecutionID(), a.Input,
-			&history.ParentInstance{Name: inst.Name, TaskScheduleID: a.EventID,
-				OrchestrationInstance: &history.OrchestrationInstance{InstanceID: inst.InstanceID, ExecutionID: inst.ExecutionID}}, nil)
-		ep.out.Messages = append(ep.out.Messages, backend.Message{InstanceID: a.InstanceID, Event: start})
+		ep.startChild(a, derivedExecutionID(inst.InstanceID, inst.ExecutionID, a.EventID))
 	case history.EventSent:
 		ep.out.Messages = append(ep.out.Messages, entityOrEventMessage(ep.now, a))
 	}
+}
+
+// startChild sends the start of a sub-orchestration as execution execID.
+func (ep *episode) startChild(created *history.Event, execID string) {
+	inst := ep.inst
+	start := history.NewExecutionStarted(ep.now, created.Name, created.InstanceID, execID, created.Input,
+		&history.ParentInstance{Name: inst.Name, TaskScheduleID: created.EventID,
+			OrchestrationInstance: &history.OrchestrationInstance{InstanceID: inst.InstanceID, ExecutionID: inst.ExecutionID}}, nil)
+	ep.out.Messages = append(ep.out.Messages, backend.Message{InstanceID: created.InstanceID, Event: start})
 }
 
 // finish ends the execution and reports to the parent.
@@ -135,7 +141,7 @@ func (ep *episode) terminate(ev *history.Event) {
 func (ep *episode) continueAsNew(res *replay.Result) {
 	inst := ep.inst
 	old := startedEvent(ep.hist)
-	execID := newExecutionID()
+	execID := derivedExecutionID(inst.InstanceID, inst.ExecutionID, -1)
 	start := history.NewExecutionStarted(ep.now, inst.Name, inst.InstanceID, execID, res.NewInput, nil, nil)
 	if old != nil {
 		start.ParentInstance = old.ParentInstance

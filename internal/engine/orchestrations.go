@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"time"
@@ -313,6 +314,18 @@ func newExecutionID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// derivedExecutionID names the execution an episode starts (a
+// sub-orchestration for sequence number seq, or the next execution of a
+// continue-as-new for seq -1) after the execution that starts it. Stores
+// may deliver an episode's messages again when a worker dies between
+// sending them and committing (Azure Storage sends first); a start that
+// arrives twice then names the same execution and is dropped as a
+// duplicate instead of starting a second execution.
+func derivedExecutionID(instanceID, executionID string, seq int) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%d", instanceID, executionID, seq)))
+	return hex.EncodeToString(sum[:16])
 }
 
 // NewExecutionID is exported for clients creating instances.

@@ -85,9 +85,9 @@ func (ep *episode) reviveChild(created *history.Event, reason string) *history.E
 		// Still running: it reports when it finishes.
 	default:
 		// Never started (its id was taken), terminated, or replaced: start
-		// it again; a start refused because the id is still taken reports
-		// that failure to this instance.
-		ep.dispatch(created)
+		// it again, as a new execution; a start refused because the id is
+		// still taken reports that failure to this instance.
+		ep.startChild(created, newExecutionID())
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"time"
 
 	"github.com/godurable/durablefunctions/internal/replay"
@@ -19,11 +20,18 @@ import (
 // holds a message whose predecessor never arrives.
 const reorderWindow = 30 * time.Minute
 
-// mark is a message id and when it was seen.
+// mark is a message id and when it was seen. For senders, Recent also keeps
+// the ids of their last messages, so that a message delivered again (a store
+// resends an episode's messages when a worker dies before its checkpoint,
+// and an orchestration's replay gives them the same ids) runs only once.
 type mark struct {
-	ID string    `json:"id"`
-	At time.Time `json:"at"`
+	ID     string    `json:"id"`
+	At     time.Time `json:"at"`
+	Recent []string  `json:"recent,omitempty"`
 }
+
+// recentIDs bounds the ids remembered per sender.
+const recentIDs = 64
 
 // heldRequest is a message that arrived before its predecessor.
 type heldRequest struct {
@@ -34,32 +42,56 @@ type heldRequest struct {
 // accept queues req in its sender's order, then any held successors.
 func (r *entityRun) accept(req *replay.EntityRequest) {
 	sender := req.ParentInstance
-	if sender == "" || req.Position > 0 || !req.ScheduledTime.IsZero() || req.Predecessor == "" && r.state.Delivered[sender].ID == "" {
-		r.enqueue(req)
-		return
-	}
-	last := r.state.Delivered[sender]
-	switch {
-	case last.ID == req.ID:
+	tracked := sender != "" && req.Position == 0 // forwarded lock requests are not the sender's
+	if tracked && (slices.Contains(r.state.Delivered[sender].Recent, req.ID) || r.isHeld(req.ID)) {
 		return // a duplicate delivery
-	case req.Predecessor != "" && req.Predecessor != last.ID:
+	}
+	if tracked && req.ScheduledTime.IsZero() && req.Predecessor != "" && r.mustWait(req) {
 		r.state.Held = append(r.state.Held, heldRequest{Request: req, Since: r.now})
 		return
 	}
 	for req != nil {
-		r.enqueue(req)
+		r.enqueue(req, tracked)
 		req = r.takeHeld(sender, req.ID)
 	}
 }
 
-func (r *entityRun) enqueue(req *replay.EntityRequest) {
-	if sender := req.ParentInstance; sender != "" && req.Position == 0 && req.ScheduledTime.IsZero() {
+// mustWait reports whether req's predecessor has not been accepted yet. For
+// a sender the entity has no record of (never heard from, or forgotten
+// after the reorder window), it waits only for a recent predecessor.
+func (r *entityRun) mustWait(req *replay.EntityRequest) bool {
+	last, known := r.state.Delivered[req.ParentInstance]
+	if known {
+		return last.ID != req.Predecessor
+	}
+	return r.now.Sub(req.PredecessorTime) < reorderWindow
+}
+
+func (r *entityRun) enqueue(req *replay.EntityRequest, tracked bool) {
+	if tracked {
 		if r.state.Delivered == nil {
 			r.state.Delivered = map[string]mark{}
 		}
-		r.state.Delivered[sender] = mark{ID: req.ID, At: r.now}
+		m := r.state.Delivered[req.ParentInstance]
+		if req.ScheduledTime.IsZero() { // scheduled messages are outside the order
+			m.ID = req.ID
+		}
+		m.At = r.now
+		if m.Recent = append(m.Recent, req.ID); len(m.Recent) > recentIDs {
+			m.Recent = m.Recent[len(m.Recent)-recentIDs:]
+		}
+		r.state.Delivered[req.ParentInstance] = m
 	}
 	r.state.Queue = append(r.state.Queue, req)
+}
+
+func (r *entityRun) isHeld(id string) bool {
+	for _, h := range r.state.Held {
+		if h.Request.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // takeHeld removes and returns the held message of sender that follows id.
@@ -100,17 +132,17 @@ func (r *entityRun) expire() {
 	for _, req := range late {
 		r.e.log.Warn("durable: an entity message waited too long for the message sent before it; running it anyway",
 			"entity", r.id, "from", req.ParentInstance, "operation", req.Operation)
-		r.enqueue(req)
+		r.enqueue(req, req.ParentInstance != "" && req.Position == 0)
 	}
 }
 
-// predecessorFor returns the last signal this entity sent to target and
-// records id as the new last one.
-func (r *entityRun) predecessorFor(target, id string) string {
+// predecessorFor returns the last signal this entity sent to target (and
+// when), and records id as the new last one.
+func (r *entityRun) predecessorFor(target, id string) (string, time.Time) {
 	if r.state.LastSent == nil {
 		r.state.LastSent = map[string]mark{}
 	}
-	prev := r.state.LastSent[target].ID
+	prev := r.state.LastSent[target]
 	r.state.LastSent[target] = mark{ID: id, At: r.now}
-	return prev
+	return prev.ID, prev.At
 }

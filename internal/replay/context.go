@@ -39,7 +39,7 @@ type Context struct {
 	guidCounter     int
 	logger          *slog.Logger
 	critical        *criticalSection
-	lastSent        map[string]string // lower-cased entity id → last request id
+	lastSent        map[string]sentMark // lower-cased entity id → last request sent
 
 	exiting bool
 	done    bool

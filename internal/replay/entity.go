@@ -23,6 +23,10 @@ type EntityRequest struct {
 	// entity before this one: the entity runs a sender's messages in the
 	// order sent even when a store delivers them out of order.
 	Predecessor string `json:"pred,omitempty"`
+	// PredecessorTime is when the predecessor was sent: a receiver that no
+	// longer remembers the sender waits for the predecessor only if it is
+	// recent.
+	PredecessorTime time.Time `json:"predAt,omitzero"`
 	// ReleaseOf marks a lock release: the id of the lock request it ends.
 	ReleaseOf string `json:"releaseOf,omitempty"`
 }
@@ -87,7 +91,7 @@ func (c *Context) sendEntity(kind taskKind, entityID, op string, input any, due 
 		if due.IsZero() {
 			// Scheduled signals arrive late by design: they are not
 			// ordered after (or before) the sender's other messages.
-			req.Predecessor = c.lastSentTo(entityID)
+			req.Predecessor, req.PredecessorTime = c.lastSentTo(entityID)
 		}
 		b, err := marshalJSON(req)
 		if err != nil {
@@ -111,15 +115,23 @@ func (c *Context) sendEntity(kind taskKind, entityID, op string, input any, due 
 	return t
 }
 
+type sentMark struct {
+	id string
+	at time.Time
+}
+
 // lastSentTo returns the id of the last message this execution sent to the
-// entity ("" for none).
-func (c *Context) lastSentTo(entityID string) string { return c.lastSent[strings.ToLower(entityID)] }
+// entity and when it was sent ("" for none).
+func (c *Context) lastSentTo(entityID string) (string, time.Time) {
+	m := c.lastSent[strings.ToLower(entityID)]
+	return m.id, m.at
+}
 
 // sentTo records the last message sent to an entity; it runs on every
 // replay, for replayed and new messages alike, so predecessors stay stable.
 func (c *Context) sentTo(entityID, requestID string) {
 	if c.lastSent == nil {
-		c.lastSent = make(map[string]string)
+		c.lastSent = make(map[string]sentMark)
 	}
-	c.lastSent[strings.ToLower(entityID)] = requestID
+	c.lastSent[strings.ToLower(entityID)] = sentMark{id: requestID, at: c.now}
 }

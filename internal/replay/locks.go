@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // LockingRulesViolationError is returned when orchestration code breaks the
@@ -35,8 +36,9 @@ type EntityRelease struct {
 	LockRequestID  string `json:"id"`
 	// MessageID and Predecessor order the release among the sender's other
 	// messages to the entity.
-	MessageID   string `json:"msgId,omitempty"`
-	Predecessor string `json:"pred,omitempty"`
+	MessageID       string    `json:"msgId,omitempty"`
+	Predecessor     string    `json:"pred,omitempty"`
+	PredecessorTime time.Time `json:"predAt,omitzero"`
 }
 
 type criticalSection struct {
@@ -108,8 +110,8 @@ func (c *Context) LockEntities(entityIDs []string) (*Task, error) {
 	t.name, t.instanceID = "lock", ids[0]
 	requestID := c.NewGUID()
 	if c.isNew() {
-		req := EntityRequest{ID: requestID, ParentInstance: c.instanceID, ParentExecution: c.ExecutionID(), LockSet: ids,
-			Predecessor: c.lastSentTo(ids[0])}
+		req := EntityRequest{ID: requestID, ParentInstance: c.instanceID, ParentExecution: c.ExecutionID(), LockSet: ids}
+		req.Predecessor, req.PredecessorTime = c.lastSentTo(ids[0])
 		b, err := json.Marshal(req)
 		if err != nil {
 			return nil, err
@@ -144,8 +146,9 @@ func (c *Context) ReleaseLocks() {
 		t := c.newTask(kindSignal)
 		t.name, t.instanceID, t.eventName = EntityReleaseEvent, id, EntityReleaseEvent
 		if c.isNew() {
-			body, _ := json.Marshal(EntityRelease{ParentInstance: c.instanceID, LockRequestID: cs.requestID,
-				MessageID: msgID, Predecessor: c.lastSentTo(id)})
+			rel := EntityRelease{ParentInstance: c.instanceID, LockRequestID: cs.requestID, MessageID: msgID}
+			rel.Predecessor, rel.PredecessorTime = c.lastSentTo(id)
+			body, _ := json.Marshal(rel)
 			t.input = string(body)
 		}
 		c.schedule(t)
