@@ -80,7 +80,7 @@ func (c *Context) sendEntity(kind taskKind, entityID, op string, input any, due 
 	}
 	t := c.newTask(kind)
 	t.name, t.instanceID = op, entityID
-	requestID := c.NewGUID() // drawn on every replay, so the sequence stays stable
+	requestID := c.messageID()
 	js, err := c.encodeActionInput(input)
 	if err != nil {
 		return c.doneTask(&InputError{What: fmt.Sprintf("input of entity operation %q", op), Err: err})

@@ -55,3 +55,12 @@ func pad7(n int) string {
 	}
 	return s
 }
+
+// messageID names the entity message the next sequence number will send.
+// It depends only on the execution and the sequence number, not on time, so
+// an episode that runs twice (a worker that lost its lease still finishing
+// it, or a retry after a crash between sending and checkpointing) sends
+// messages with the same ids, and the entity drops the repeats.
+func (c *Context) messageID() string {
+	return uuidV5(guidNamespace, c.instanceID+"_"+c.ExecutionID()+"_msg_"+strconv.Itoa(c.seq))
+}

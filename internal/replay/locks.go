@@ -108,7 +108,7 @@ func (c *Context) LockEntities(entityIDs []string) (*Task, error) {
 	}
 	t := c.newTask(kindEntityCall)
 	t.name, t.instanceID = "lock", ids[0]
-	requestID := c.NewGUID()
+	requestID := c.messageID()
 	if c.isNew() {
 		req := EntityRequest{ID: requestID, ParentInstance: c.instanceID, ParentExecution: c.ExecutionID(), LockSet: ids}
 		req.Predecessor, req.PredecessorTime = c.lastSentTo(ids[0])
@@ -142,7 +142,7 @@ func (c *Context) ReleaseLocks() {
 	}
 	c.critical = nil
 	for _, id := range cs.entities {
-		msgID := c.NewGUID()
+		msgID := c.messageID()
 		t := c.newTask(kindSignal)
 		t.name, t.instanceID, t.eventName = EntityReleaseEvent, id, EntityReleaseEvent
 		if c.isNew() {
