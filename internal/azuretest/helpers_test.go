@@ -234,6 +234,7 @@ func expectedShared(jobs []job) map[string]int {
 // a worker.
 type hubView struct {
 	hub       string
+	history   *aztables.Client
 	instances *aztables.Client
 	leases    *container.Client
 }
@@ -258,6 +259,7 @@ func newHubView(t testing.TB, inst *azurite.Instance, hub string) *hubView {
 	}
 	return &hubView{
 		hub:       hub,
+		history:   ts.NewClient(azurestorage.HistoryTableName(hub)),
 		instances: ts.NewClient(azurestorage.InstancesTableName(hub)),
 		leases:    bs.ServiceClient().NewContainerClient(azurestorage.LeasesContainerName(hub)),
 	}
@@ -312,6 +314,26 @@ func (v *hubView) unfinished(ctx context.Context, max int) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// historyOf summarizes an instance's history rows (event type, ids, name)
+// for failure reports.
+func (v *hubView) historyOf(ctx context.Context, instanceID string) string {
+	filter := fmt.Sprintf("PartitionKey eq '%s'", azurestorage.EscapeKey(instanceID))
+	sel := "RowKey,EventType,EventId,TaskScheduledId,TimerId,Name"
+	pager := v.history.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
+	var b strings.Builder
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return b.String() + " (" + err.Error() + ")"
+		}
+		for _, raw := range page.Entities {
+			b.WriteString(string(raw))
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
 }
 
 // leaseOwners maps partition index → current holder ("" when not leased).
