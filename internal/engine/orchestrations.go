@@ -104,12 +104,7 @@ func (ep *episode) outOfOrder() (time.Duration, bool) {
 	if len(ep.hist) == 0 {
 		return 0, false
 	}
-	scheduled := 0
-	for _, h := range ep.hist {
-		if h.EventType.IsScheduling() {
-			scheduled++
-		}
-	}
+	scheduled := countScheduled(ep.hist)
 	for _, m := range ep.wi.Messages {
 		if m.ExecutionID != "" && ep.inst != nil && m.ExecutionID != ep.inst.ExecutionID {
 			continue
@@ -233,6 +228,7 @@ func (ep *episode) appendNew(evs ...*history.Event) {
 func (ep *episode) apply(msgs []*backend.Message) {
 	var events []*history.Event
 	completed := completedIDs(ep.hist)
+	scheduled := countScheduled(ep.hist)
 	for _, m := range msgs {
 		ev := m.Event
 		if m.ExecutionID != "" && m.ExecutionID != ep.inst.ExecutionID {
@@ -262,7 +258,7 @@ func (ep *episode) apply(msgs []*backend.Message) {
 		case history.ExecutionRewound:
 			if status == history.StatusFailed {
 				events = ep.rewind(ev)
-				completed = completedIDs(ep.hist)
+				completed, scheduled = completedIDs(ep.hist), countScheduled(ep.hist)
 			}
 		default:
 			if status.IsTerminal() {
@@ -271,6 +267,16 @@ func (ep *episode) apply(msgs []*backend.Message) {
 			if id := completionID(ev); id >= 0 {
 				if completed[id] {
 					continue // a duplicate delivery
+				}
+				if id >= scheduled {
+					// outOfOrder waited for the checkpoint that schedules
+					// it and gave up: the episode that sent it never
+					// committed and will run again, and the task it
+					// schedules then reports again. Keeping this one would
+					// mark that task done before it is even scheduled.
+					ep.e.log.Warn("durable: dropping a result for a task history does not schedule",
+						"instanceId", ep.wi.InstanceID, "event", ev.EventType.String(), "task", id)
+					continue
 				}
 				completed[id] = true
 			}
@@ -286,6 +292,18 @@ func (ep *episode) apply(msgs []*backend.Message) {
 		ep.run(events)
 	}
 	ep.inst.LastUpdatedAt = ep.now
+}
+
+// countScheduled counts history's scheduling events: the sequence numbers
+// in use.
+func countScheduled(hist []*history.Event) int {
+	n := 0
+	for _, h := range hist {
+		if h.EventType.IsScheduling() {
+			n++
+		}
+	}
+	return n
 }
 
 func completedIDs(hist []*history.Event) map[int]bool {

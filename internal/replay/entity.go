@@ -108,10 +108,7 @@ func (c *Context) sendEntity(kind taskKind, entityID, op string, input any, due 
 		return t
 	}
 	key := strings.ToLower(requestID)
-	if c.waiters == nil {
-		c.waiters = make(map[string][]*Task)
-	}
-	c.waiters[key] = append(c.waiters[key], t)
+	c.listen(t, key)
 	return t
 }
 

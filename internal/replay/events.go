@@ -35,6 +35,16 @@ func (c *Context) WaitForExternalEvent(name string, timeout time.Duration) *Task
 // buffer.
 func (c *Context) waitFor(key string, kind taskKind) *Task {
 	t := c.newTask(kind)
+	t.name = key
+	c.listen(t, key)
+	return t
+}
+
+// listen completes t with the first event buffered under key, or makes t
+// the next waiter for key. Entity responses go through here too: a response
+// can be in history before the call that asked for it (a store delivered it
+// while the worker that sent the call was still checkpointing).
+func (c *Context) listen(t *Task, key string) {
 	if q := c.buffered[key]; len(q) > 0 {
 		b := q[0]
 		if len(q) == 1 {
@@ -44,14 +54,12 @@ func (c *Context) waitFor(key string, kind taskKind) *Task {
 		}
 		t.doneAt = c.lastApplied
 		c.completeWaiter(t, b.event.Input, c.lastApplied)
-		return t
+		return
 	}
 	if c.waiters == nil {
 		c.waiters = make(map[string][]*Task)
 	}
-	t.name = key
 	c.waiters[key] = append(c.waiters[key], t)
-	return t
 }
 
 // deliver hands an EventRaised to its first waiter, or buffers it.

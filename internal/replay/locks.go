@@ -120,11 +120,7 @@ func (c *Context) LockEntities(entityIDs []string) (*Task, error) {
 	}
 	c.schedule(t)
 	c.sentTo(ids[0], requestID)
-	if c.waiters == nil {
-		c.waiters = make(map[string][]*Task)
-	}
-	key := strings.ToLower(requestID)
-	c.waiters[key] = append(c.waiters[key], t)
+	c.listen(t, strings.ToLower(requestID))
 	cs := &criticalSection{requestID: requestID, entities: ids, locked: make(map[string]bool), calling: make(map[string]*Task)}
 	for _, id := range ids {
 		cs.locked[strings.ToLower(id)] = true
