@@ -7,6 +7,7 @@ import (
 
 	"github.com/godurable/durablefunctions/bindings"
 	"github.com/godurable/durablefunctions/durable"
+	"github.com/godurable/durablefunctions/durable/azurestore"
 )
 
 // openAzureStorage opens the Azure Storage store for the task hub, from the
@@ -14,7 +15,7 @@ import (
 // identity-based <name>__accountName / __*ServiceUri group).
 func openAzureStorage(ctx context.Context, fa *bindings.App, choice bindings.StorageChoice, log *slog.Logger) (durable.Store, error) {
 	sp := fa.Host.DurableTask.StorageProvider
-	s, err := durable.OpenAzureStorageStore(ctx, durable.AzureStorageOptions{
+	s, err := azurestore.Open(ctx, azurestore.Options{
 		HubName:                        fa.Host.DurableTask.HubName,
 		ConnectionName:                 choice.ConnectionName,
 		Setting:                        fa.Settings.Get,

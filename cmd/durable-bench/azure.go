@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/godurable/durablefunctions/durable"
+	"github.com/godurable/durablefunctions/durable/azurestore"
 )
 
 // openAzure opens the Azure Storage store from the AzureWebJobsStorage
@@ -18,7 +19,7 @@ func openAzure(ctx context.Context) (durable.Store, func(), error) {
 	if hub == "" {
 		hub = fmt.Sprintf("bench%d", os.Getpid())
 	}
-	s, err := durable.OpenAzureStorageStore(ctx, durable.AzureStorageOptions{HubName: hub, Setting: os.Getenv})
+	s, err := azurestore.Open(ctx, azurestore.Options{HubName: hub, Setting: os.Getenv})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,4 +1,10 @@
-package durable
+// Package azurestore opens a task hub in Azure Storage: the store for apps
+// that run on many machines. It is a package of its own so that programs
+// that do not use Azure Storage do not link the Azure SDK.
+//
+//	store, err := azurestore.Open(ctx, azurestore.Options{HubName: "MyHub", Setting: os.Getenv})
+//	rt := durable.NewRuntime(reg, store, durable.WithMaxTimerInterval(6*24*time.Hour, 3*24*time.Hour))
+package azurestore
 
 import (
 	"context"
@@ -8,9 +14,9 @@ import (
 	"github.com/godurable/durablefunctions/internal/store/azurestorage"
 )
 
-// AzureStorageOptions configure OpenAzureStorageStore. Zero values take the
+// Options configure Open. Zero values take the
 // Durable Functions defaults.
-type AzureStorageOptions struct {
+type Options struct {
 	// HubName is the task hub: queues, tables and containers are named
 	// after it.
 	HubName string
@@ -29,11 +35,11 @@ type AzureStorageOptions struct {
 	Logger                         *slog.Logger
 }
 
-// OpenAzureStorageStore opens (creating if needed) a task hub in Azure
+// Open opens (creating if needed) a task hub in Azure
 // Storage, laid out like the Durable Task Framework's provider so that many
 // processes can share it. Use WithMaxTimerInterval(6 days, 3 days) on the
 // runtime: queue messages cannot be delayed longer.
-func OpenAzureStorageStore(ctx context.Context, o AzureStorageOptions) (*AzureStorageStore, error) {
+func Open(ctx context.Context, o Options) (*Store, error) {
 	name := o.ConnectionName
 	if name == "" {
 		name = "AzureWebJobsStorage"
@@ -55,16 +61,16 @@ func OpenAzureStorageStore(ctx context.Context, o AzureStorageOptions) (*AzureSt
 	if err != nil {
 		return nil, err
 	}
-	return &AzureStorageStore{Store: s}, nil
+	return &Store{Store: s}, nil
 }
 
-// AzureStorageStore is a Store in Azure Storage.
-type AzureStorageStore struct {
+// Store is a durable.Store in Azure Storage.
+type Store struct {
 	*azurestorage.Store
 }
 
 // Requests returns how many storage requests the store made, by kind
 // ("queue.enqueue", "table.write", ...): Azure Storage bills per request.
-func (s *AzureStorageStore) Requests() map[string]int64 {
+func (s *Store) Requests() map[string]int64 {
 	return s.Stats()
 }
