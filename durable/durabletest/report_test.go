@@ -75,6 +75,7 @@ func TestNeverFinishingOrchestrationFailsWithReport(t *testing.T) {
 		`instance "the-child" (Child) is Running`,
 		`custom status: "waiting for Approval"`,
 		`the orchestrator is waiting for an external event`,
+		`the orchestrator is waiting for: external event "Approval"`,
 		`entity call @counter@x.get (task 2) has not been answered`,
 		`locked by HoldLock-1`,
 		`1h0m0s after the test began`, // the scheduled event was delivered first

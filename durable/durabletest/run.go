@@ -11,6 +11,8 @@ import (
 	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/engine"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/replay"
+	"github.com/godurable/durablefunctions/internal/testkit"
 )
 
 // Run is an orchestration instance started by Env.Start.
@@ -179,6 +181,9 @@ func (e *Env) describeInstance(id, indent string) string {
 		fmt.Fprintf(&b, "%s  custom status: %s\n", indent, st.CustomStatus)
 	}
 	h, _ := e.store.GetHistory(ctx, id)
+	if waits := e.waitingFor(id, st.Name, h); len(waits) > 0 {
+		fmt.Fprintf(&b, "%s  the orchestrator is waiting for: %s\n", indent, strings.Join(waits, ", "))
+	}
 	p := pendingTasks(h)
 	if len(p.items) == 0 {
 		fmt.Fprintf(&b, "%s  no activity, timer, sub-orchestration or entity call is pending: the orchestrator is waiting for an external event (WaitForExternalEvent); raise it with Run.RaiseEvent or RaiseEventAfter\n", indent)
@@ -198,6 +203,17 @@ func (e *Env) describeInstance(id, indent string) string {
 		fmt.Fprintf(&b, "%s  external events received: %s\n", indent, strings.Join(p.events, ", "))
 	}
 	return b.String()
+}
+
+// waitingFor replays the instance's history through its orchestrator and
+// names what the code waits for (the replay core knows; history alone does
+// not say which external event an orchestrator waits on).
+func (e *Env) waitingFor(id, name string, h []*history.Event) []string {
+	fn := registryOrchestrator(e.reg, name)
+	if fn == nil || len(h) == 0 {
+		return nil
+	}
+	return testkit.RunOrchestrator(fn, replay.Episode{InstanceID: id, Past: h}, replay.Options{}).Waiting
 }
 
 func (e *Env) describeEntity(id, indent string) string {

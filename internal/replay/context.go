@@ -41,11 +41,12 @@ type Context struct {
 	critical        *criticalSection
 	lastSent        map[string]sentMark // lower-cased entity id → last request sent
 
-	exiting bool
-	done    bool
-	status  history.RuntimeStatus
-	output  string
-	failure *history.FailureDetails
+	exiting   bool
+	blockedOn *Task // what the code waited for when history ran out
+	done      bool
+	status    history.RuntimeStatus
+	output    string
+	failure   *history.FailureDetails
 }
 
 type continueAsNew struct {

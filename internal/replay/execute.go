@@ -58,6 +58,10 @@ type Result struct {
 	// arrived but were not consumed (only when the code asked to keep them).
 	NewInput  string
 	CarryOver []*history.Event
+	// Waiting describes, when the episode ended with the code still
+	// waiting, the tasks it waits for ("activity 'X' (task 3)", "external
+	// event \"Approval\""): for reports of instances that never finish.
+	Waiting []string
 }
 
 // Execute replays fn over the episode's history and returns what it did. It
@@ -212,6 +216,9 @@ func (c *Context) result() *Result {
 		if e := t.actionEvent(c.now); e != nil {
 			r.Actions = append(r.Actions, e)
 		}
+	}
+	if !c.done && c.blockedOn != nil {
+		r.Waiting = c.blockedOn.describeWaits(nil)
 	}
 	if c.done {
 		r.Done, r.Status, r.Output, r.Failure = true, c.status, c.output, c.failure

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/godurable/durablefunctions/internal/history"
@@ -109,6 +110,7 @@ func (t *Task) Await(v any) error {
 	}
 	for t.state == statePending {
 		if !c.step() {
+			c.blockedOn = t
 			c.suspend()
 		}
 	}
@@ -222,4 +224,29 @@ func (k taskKind) historyType() history.EventType {
 	default:
 		return history.EventSent
 	}
+}
+
+// describeWaits lists the unfinished leaf tasks under t: what the code is
+// actually waiting for.
+func (t *Task) describeWaits(out []string) []string {
+	if t.state != statePending {
+		return out
+	}
+	switch t.kind {
+	case kindWhenAll, kindWhenAny, kindRetry, kindLongTimer, kindEventWithTimeout:
+		if t.kind == kindRetry && t.retry != nil && t.retry.current != nil {
+			return t.retry.current.describeWaits(out)
+		}
+		for _, ch := range t.children {
+			out = ch.describeWaits(out)
+		}
+		return out
+	case kindExternalEvent:
+		return append(out, fmt.Sprintf("external event %q", t.name))
+	case kindTimer:
+		return append(out, fmt.Sprintf("durable timer (task %d) due %s", t.id, t.fireAt.Format(time.RFC3339)))
+	case kindEntityCall:
+		return append(out, fmt.Sprintf("entity call '%s' to %s (task %d)", t.name, t.instanceID, t.id))
+	}
+	return append(out, fmt.Sprintf("%s '%s' (task %d)", kindNames[t.kind], t.name, t.id))
 }
