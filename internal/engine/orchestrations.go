@@ -152,6 +152,10 @@ func (ep *episode) start(ev *history.Event) {
 	}
 	inst := ep.inst
 	switch {
+	case inst != nil && inst.Status.IsTerminal() && inst.ExecutionID != execID && staleStart(ev, inst):
+		ep.e.log.Warn("durable: ignoring a start request older than the instance's current execution",
+			"instanceId", ep.wi.InstanceID, "executionId", execID)
+		return
 	case inst == nil, inst.Status.IsTerminal() && inst.ExecutionID != execID:
 		// A sub-orchestration (or an entity-started orchestration) creates
 		// its own row; a finished instance is replaced.
@@ -192,6 +196,16 @@ func (ep *episode) start(ev *history.Event) {
 	ep.opened = true
 	ep.appendNew(early...)
 	ep.appendNew(&started)
+}
+
+// staleStart reports a client's start request that was made before the
+// instance's current execution was created. With a store that queues the
+// start before it writes the row (Azure Storage), a creator that dies in
+// between leaves the start queued, and a second create of the same id can
+// run and finish first; the late start must not replace that execution.
+// A genuine replacement of a finished instance is made after it.
+func staleStart(ev *history.Event, inst *backend.Instance) bool {
+	return ev.ParentInstance == nil && !inst.CreatedAt.IsZero() && ev.Timestamp.Before(inst.CreatedAt)
 }
 
 func hasStarted(hist []*history.Event) bool {
@@ -291,7 +305,9 @@ func (ep *episode) apply(msgs []*backend.Message) {
 	case len(events) > 0 || ep.opened:
 		ep.run(events)
 	}
-	ep.inst.LastUpdatedAt = ep.now
+	if len(ep.appended) > 0 || ep.replace {
+		ep.inst.LastUpdatedAt = ep.now
+	}
 }
 
 // countScheduled counts history's scheduling events: the sequence numbers

@@ -1,0 +1,88 @@
+package engine
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/godurable/durablefunctions/internal/backend"
+	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/replay"
+	"github.com/godurable/durablefunctions/internal/store/memory"
+)
+
+// echo is an executor whose only orchestrator returns its input.
+type echo struct{}
+
+func (echo) RunOrchestration(name string, ep replay.Episode, opts replay.Options) *replay.Result {
+	return replay.Execute(func(c *replay.Context) (any, error) {
+		var in any
+		err := c.GetInput(&in)
+		return in, err
+	}, ep, opts)
+}
+
+func (echo) RunActivity(context.Context, string, string, string) (string, *history.FailureDetails) {
+	return "", nil
+}
+
+func waitCompleted(t *testing.T, be backend.Backend, id string) *backend.Instance {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		inst, err := be.GetInstance(context.Background(), id)
+		if err == nil && inst.Status == history.StatusCompleted {
+			return inst
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("instance %s never completed: %+v %v", id, inst, err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestAStartOlderThanTheCurrentExecutionDoesNotReplaceIt(t *testing.T) {
+	be := memory.New()
+	e := New(be, echo{}, Options{})
+	e.Start()
+	defer e.Stop(context.Background())
+	ctx := context.Background()
+	staleAt := time.Now().UTC()
+	time.Sleep(2 * time.Millisecond)
+	if err := be.CreateInstance(ctx, history.NewExecutionStarted(time.Now().UTC(), "Echo", "x", "exec-b", `"second"`, nil, nil), backend.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	done := waitCompleted(t, be, "x")
+	// The start a dead creator queued before the row of exec-b was written.
+	stale := history.NewExecutionStarted(staleAt, "Echo", "x", "exec-a", `"first"`, nil, nil)
+	if err := be.SendMessages(ctx, backend.Message{InstanceID: "x", ExecutionID: "exec-a", Event: stale}); err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(t, be)
+	inst, err := be.GetInstance(ctx, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inst.ExecutionID != "exec-b" || inst.Output != `"second"` || !inst.LastUpdatedAt.Equal(done.LastUpdatedAt) {
+		t.Fatalf("the stale start replaced the execution: %+v", inst)
+	}
+	// A genuine replacement, made after exec-b finished, still replaces it.
+	if err := be.CreateInstance(ctx, history.NewExecutionStarted(time.Now().UTC(), "Echo", "x", "exec-c", `"third"`, nil, nil), backend.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if inst := waitCompleted(t, be, "x"); inst.ExecutionID != "exec-c" || inst.Output != `"third"` {
+		t.Fatalf("the replacement did not run: %+v", inst)
+	}
+}
+
+// waitIdle waits until the memory store has no work visible or in flight.
+func waitIdle(t *testing.T, be *memory.Store) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for be.Quiet().Busy {
+		if time.Now().After(deadline) {
+			t.Fatal("the engine never went idle")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
