@@ -68,7 +68,7 @@ func Start(ctx context.Context, app *App, opts *Options) (*Server, error) {
 	if err := app.check(fa); err != nil {
 		return nil, err
 	}
-	key := firstNonEmpty(settings.Get("DURABLETASK_EXTENSION_KEY"))
+	key := settings.Get("DURABLETASK_EXTENSION_KEY")
 	if opts.Mode == Standalone && key == "" && !isLoopback(opts.Addr) {
 		return nil, fmt.Errorf("refusing to serve the management API on %s without a key: set DURABLETASK_EXTENSION_KEY or listen on a loopback address", opts.Addr)
 	}

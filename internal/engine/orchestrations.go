@@ -241,8 +241,8 @@ func (ep *episode) appendNew(evs ...*history.Event) {
 // change the status, other events are collected for the next episode.
 func (ep *episode) apply(msgs []*backend.Message) {
 	var events []*history.Event
-	completed := completedIDs(ep.hist)
-	scheduled := countScheduled(ep.hist)
+	completed := completedTasks(ep.hist)
+	scheduled := len(completed)
 	for _, m := range msgs {
 		ev := m.Event
 		if m.ExecutionID != "" && m.ExecutionID != ep.inst.ExecutionID {
@@ -272,16 +272,14 @@ func (ep *episode) apply(msgs []*backend.Message) {
 		case history.ExecutionRewound:
 			if status == history.StatusFailed {
 				events = ep.rewind(ev)
-				completed, scheduled = completedIDs(ep.hist), countScheduled(ep.hist)
+				completed = completedTasks(ep.hist)
+				scheduled = len(completed)
 			}
 		default:
 			if status.IsTerminal() {
 				continue
 			}
 			if id := completionID(ev); id >= 0 {
-				if completed[id] {
-					continue // a duplicate delivery
-				}
 				if id >= scheduled {
 					// outOfOrder waited for the checkpoint that schedules
 					// it and gave up: the episode that sent it never
@@ -291,6 +289,9 @@ func (ep *episode) apply(msgs []*backend.Message) {
 					ep.e.log.Warn("durable: dropping a result for a task history does not schedule",
 						"instanceId", ep.wi.InstanceID, "event", ev.EventType.String(), "task", id)
 					continue
+				}
+				if completed[id] {
+					continue // a duplicate delivery
 				}
 				completed[id] = true
 			}
@@ -322,14 +323,18 @@ func countScheduled(hist []*history.Event) int {
 	return n
 }
 
-func completedIDs(hist []*history.Event) map[int]bool {
-	m := make(map[int]bool)
+// completedTasks returns, for each sequence number history schedules,
+// whether history also records its completion. Sequence numbers are dense,
+// so a slice does what a map would, without hashing every completion on
+// every episode.
+func completedTasks(hist []*history.Event) []bool {
+	done := make([]bool, countScheduled(hist))
 	for _, h := range hist {
-		if id := completionID(h); id >= 0 {
-			m[id] = true
+		if id := completionID(h); id >= 0 && id < len(done) {
+			done[id] = true
 		}
 	}
-	return m
+	return done
 }
 
 func (ep *episode) poison(m *backend.Message) {
