@@ -241,7 +241,9 @@ func (i *Instance) start() error {
 }
 
 // Stop stops the Azurite process (its whole process group): SIGTERM, then
-// SIGKILL after 5 s. The ports stay reserved for Restart only by
+// SIGKILL after 20 s. Azurite saves its metadata on a clean exit but only
+// every 5 s otherwise, so a kill can lose acknowledged writes; the grace
+// period keeps Restart faithful to a storage service that never does. The ports stay reserved for Restart only by
 // convention: nothing else in the test should take them.
 func (i *Instance) Stop() error {
 	i.mu.Lock()
@@ -254,7 +256,7 @@ func (i *Instance) Stop() error {
 	terminateGroup(cmd)
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(20 * time.Second):
 		killGroup(cmd)
 		<-done
 	}

@@ -2,7 +2,11 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
+
+	"github.com/godurable/durablefunctions/internal/backend"
 
 	"github.com/godurable/durablefunctions/internal/history"
 )
@@ -28,8 +32,43 @@ func (e *Engine) activityLoop(ctx context.Context) error {
 			result = history.NewTaskCompleted(e.clock.Now(), ev.EventID, out)
 		}
 	}
-	if err := e.be.CompleteActivityWorkItem(context.WithoutCancel(ctx), wi, result); err != nil {
+	if err := e.completeActivity(ctx, wi, result); err != nil {
 		return fmt.Errorf("instance %s: activity '%s' (task %d): %w", wi.InstanceID, ev.Name, ev.EventID, err)
 	}
 	return nil
 }
+
+// completeActivity reports an activity's result. The activity has run, so
+// a store that does not answer (an outage, a network fault) is retried for
+// a while before the request is given back to run again.
+func (e *Engine) completeActivity(ctx context.Context, wi *backend.ActivityWorkItem, result *history.Event) error {
+	stopping := ctx.Done()
+	ctx = context.WithoutCancel(ctx)
+	var err error
+	for attempt := 0; attempt < completeAttempts; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-time.After(time.Duration(attempt) * completeRetryStep):
+			case <-stopping:
+				attempt = completeAttempts // give it back now
+				continue
+			}
+		}
+		err = e.be.CompleteActivityWorkItem(ctx, wi, result)
+		if err == nil || errors.Is(err, backend.ErrWorkItemLost) || errors.Is(err, backend.ErrClosed) {
+			return err
+		}
+		e.log.Warn("durable: reporting an activity result failed; retrying", "instanceId", wi.InstanceID, "activity", wi.Event.Name, "attempt", attempt+1, "error", err)
+	}
+	if aerr := e.be.AbandonActivityWorkItem(ctx, wi, backoff(wi.DequeueCount)); aerr != nil && !errors.Is(aerr, backend.ErrWorkItemLost) {
+		err = errors.Join(err, fmt.Errorf("abandon: %w", aerr))
+	}
+	return err
+}
+
+// A result is offered to the store completeAttempts times, waiting one
+// more completeRetryStep before each retry (about 10 s in all).
+const (
+	completeAttempts  = 5
+	completeRetryStep = time.Second
+)

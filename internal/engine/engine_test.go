@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,7 +30,12 @@ func (echo) RunActivity(context.Context, string, string, string) (string, *histo
 
 func waitCompleted(t *testing.T, be backend.Backend, id string) *backend.Instance {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	return waitCompletedWithin(t, be, id, 5*time.Second)
+}
+
+func waitCompletedWithin(t *testing.T, be backend.Backend, id string, d time.Duration) *backend.Instance {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	for {
 		inst, err := be.GetInstance(context.Background(), id)
 		if err == nil && inst.Status == history.StatusCompleted {
@@ -84,5 +91,65 @@ func waitIdle(t *testing.T, be *memory.Store) {
 			t.Fatal("the engine never went idle")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// flakyStore fails the first commit of each kind as an unreachable store
+// would, without applying it.
+type flakyStore struct {
+	*memory.Store
+	orchFails, actFails atomic.Int32
+}
+
+var errUnreachable = errors.New("dial tcp: connection refused")
+
+func (f *flakyStore) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem, c *backend.OrchestrationCommit) error {
+	if f.orchFails.Add(-1) >= 0 {
+		return errUnreachable
+	}
+	return f.Store.CompleteOrchestrationWorkItem(ctx, wi, c)
+}
+
+func (f *flakyStore) CompleteActivityWorkItem(ctx context.Context, wi *backend.ActivityWorkItem, result *history.Event) error {
+	if f.actFails.Add(-1) >= 0 {
+		return errUnreachable
+	}
+	return f.Store.CompleteActivityWorkItem(ctx, wi, result)
+}
+
+// callsOne is an executor whose orchestrator returns the result of one
+// activity, which counts its runs.
+type callsOne struct{ runs atomic.Int32 }
+
+func (c *callsOne) RunOrchestration(name string, ep replay.Episode, opts replay.Options) *replay.Result {
+	return replay.Execute(func(ctx *replay.Context) (any, error) {
+		var out string
+		err := ctx.CallActivity("Hello", nil, nil).Await(&out)
+		return out, err
+	}, ep, opts)
+}
+
+func (c *callsOne) RunActivity(context.Context, string, string, string) (string, *history.FailureDetails) {
+	c.runs.Add(1)
+	return `"hello"`, nil
+}
+
+func TestCommitsThatFailBecauseTheStoreIsUnreachableAreRetried(t *testing.T) {
+	be := &flakyStore{Store: memory.New()}
+	be.orchFails.Store(1)
+	be.actFails.Store(1)
+	exec := &callsOne{}
+	e := New(be, exec, Options{})
+	e.Start()
+	defer e.Stop(context.Background())
+	if err := be.CreateInstance(context.Background(), history.NewExecutionStarted(time.Now().UTC(), "CallsOne", "i", "e1", "", nil, nil), backend.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	inst := waitCompletedWithin(t, be, "i", 30*time.Second)
+	if inst.Output != `"hello"` {
+		t.Fatalf("output %s, want \"hello\"", inst.Output)
+	}
+	if n := exec.runs.Load(); n != 1 {
+		t.Fatalf("the activity ran %d times; its result should have been retried, not the activity", n)
 	}
 }

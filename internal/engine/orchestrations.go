@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -23,6 +24,13 @@ func (e *Engine) orchestrationLoop(ctx context.Context, kind backend.WorkKind) e
 		return e.be.AbandonOrchestrationWorkItem(context.WithoutCancel(ctx), wi, retry)
 	}
 	if err := e.be.CompleteOrchestrationWorkItem(context.WithoutCancel(ctx), wi, commit); err != nil {
+		// A failed commit (storage unreachable, a lost race) leaves the
+		// work item locked: give it back so that it is replayed once the
+		// store answers again. After a lost race the abandon fails with
+		// ErrWorkItemLost, which is expected.
+		if aerr := e.be.AbandonOrchestrationWorkItem(context.WithoutCancel(ctx), wi, backoff(maxDequeue(wi))); aerr != nil && !errors.Is(aerr, backend.ErrWorkItemLost) {
+			err = errors.Join(err, fmt.Errorf("abandon: %w", aerr))
+		}
 		return fmt.Errorf("instance %s: commit: %w", wi.InstanceID, err)
 	}
 	e.watch.notify(commit.Instance)
