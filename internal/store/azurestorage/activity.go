@@ -99,7 +99,7 @@ func (s *Store) activityPoller() {
 				s.undecodable(ctx, s.workItems, m, err)
 				continue
 			}
-			a := &actMsg{msgID: *m.MessageID, popReceipt: deref(m.PopReceipt), raw: deref(m.MessageText), env: env, azDequeue: int(deref64(m.DequeueCount)), locked: time.Now()}
+			a := &actMsg{msgID: *m.MessageID, popReceipt: deref(m.PopReceipt), raw: deref(m.MessageText), env: env, azDequeue: int(deref64(m.DequeueCount)) + env.Deliveries, locked: time.Now()}
 			if env.VisibleAt.After(now) && s.virtual {
 				a.notBefore = env.VisibleAt
 			}
@@ -276,7 +276,11 @@ func (s *Store) CompleteActivityWorkItem(ctx context.Context, wi *backend.Activi
 		return err
 	}
 	env := &envelope{ID: newID(), InstanceID: wi.InstanceID, ExecutionID: wi.ExecutionID, VisibleAt: s.clock.Now(), Event: result}
-	if _, _, err := s.enqueue(ctx, PartitionIndex(wi.InstanceID, s.cfg.PartitionCount), env); err != nil {
+	part := PartitionIndex(wi.InstanceID, s.cfg.PartitionCount)
+	if s.deliverResult(part, a, env) {
+		return nil
+	}
+	if _, _, err := s.enqueue(ctx, part, env); err != nil {
 		return fmt.Errorf("azurestorage: complete activity for %q: %w", wi.InstanceID, err)
 	}
 	s.stopAct(a)

@@ -28,6 +28,10 @@ type qmsg struct {
 	notBefore  time.Time // held in memory until then (clock time)
 	seq        uint64
 	lockedBy   uint64
+	// act, for an activity result delivered in process, is the request it
+	// answers: no control-queue message exists (msgID is synthetic), and
+	// the request's lock on the work-item queue stands in for one.
+	act *actMsg
 }
 
 // instState is an instance with buffered messages or a lock.
@@ -230,8 +234,21 @@ func (s *Store) takeBufferedLocked(part int) []*qmsg {
 
 // makeVisible puts messages back on their queues, visible at once.
 func (s *Store) makeVisible(ctx context.Context, msgs []*qmsg) {
+	s.requeue(ctx, msgs, 0)
+}
+
+// requeue makes messages visible on their queues after delay (locally
+// delivered results are queued then).
+func (s *Store) requeue(ctx context.Context, msgs []*qmsg, delay time.Duration) {
 	for _, q := range msgs {
-		_, _ = s.control[q.part].UpdateMessage(ctx, q.msgID, q.popReceipt, q.raw, &azqueue.UpdateMessageOptions{VisibilityTimeout: to.Ptr(int32(0))})
+		if q.act != nil {
+			s.materialize(ctx, q, delay)
+			continue
+		}
+		s.mu.Lock()
+		id, pop := q.msgID, q.popReceipt
+		s.mu.Unlock()
+		_, _ = s.control[q.part].UpdateMessage(ctx, id, pop, q.raw, &azqueue.UpdateMessageOptions{VisibilityTimeout: to.Ptr(visibilitySeconds(delay))})
 	}
 }
 
@@ -551,6 +568,9 @@ func (s *Store) renewOrchLock(lk *orchLock) {
 		case <-t.C:
 		}
 		for _, q := range append(slices.Clone(lk.msgs), lk.skipped...) {
+			if q.act != nil {
+				continue // the request's own renewal holds it
+			}
 			s.mu.Lock()
 			id, pop, raw := q.msgID, q.popReceipt, q.raw
 			s.mu.Unlock()
@@ -575,13 +595,19 @@ func (s *Store) deleteMsgs(ctx context.Context, msgs []*qmsg) {
 		s.mu.Unlock()
 		wg.Add(1)
 		sem <- struct{}{}
-		go func(part int) {
+		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if _, err := s.control[part].DeleteMessage(ctx, id, pop, nil); err != nil && !isCode(err, 404) {
+			var err error
+			if q.act != nil {
+				err = s.settleResult(ctx, q)
+			} else if _, err = s.control[q.part].DeleteMessage(ctx, id, pop, nil); isCode(err, 404) {
+				err = nil
+			}
+			if err != nil {
 				s.log.Warn("azurestorage: deleting a consumed message failed (it will be redelivered and dropped as a duplicate)", "id", id, "err", err)
 			}
-		}(q.part)
+		}()
 	}
 	wg.Wait()
 }
@@ -589,11 +615,7 @@ func (s *Store) deleteMsgs(ctx context.Context, msgs []*qmsg) {
 // abandonMsgs makes messages visible again after min(2^dequeueCount, 600) s.
 func (s *Store) abandonMsgs(ctx context.Context, msgs []*qmsg) {
 	for _, q := range msgs {
-		s.mu.Lock()
-		id, pop := q.msgID, q.popReceipt
-		s.mu.Unlock()
-		d := retryBackoff(q.azDequeue)
-		_, _ = s.control[q.part].UpdateMessage(ctx, id, pop, q.raw, &azqueue.UpdateMessageOptions{VisibilityTimeout: to.Ptr(visibilitySeconds(d))})
+		s.requeue(ctx, []*qmsg{q}, retryBackoff(q.azDequeue))
 	}
 }
 
@@ -748,12 +770,7 @@ func (s *Store) AbandonOrchestrationWorkItem(ctx context.Context, wi *backend.Or
 		return nil
 	}
 	all := append(slices.Clone(lk.msgs), lk.skipped...)
-	for _, q := range all {
-		s.mu.Lock()
-		id, pop := q.msgID, q.popReceipt
-		s.mu.Unlock()
-		_, _ = s.control[q.part].UpdateMessage(ctx, id, pop, q.raw, &azqueue.UpdateMessageOptions{VisibilityTimeout: to.Ptr(visibilitySeconds(retryAfter))})
-	}
+	s.requeue(ctx, all, retryAfter)
 	s.unlock(lk, all, 0)
 	return nil
 }

@@ -31,52 +31,64 @@ func (s *Store) enqueue(ctx context.Context, part int, env *envelope) (string, s
 	if !s.virtual {
 		delay = visibilitySeconds(env.VisibleAt.Sub(s.clock.Now()))
 	}
-	// A message due now for a control queue this worker owns is enqueued
-	// already locked (invisible for the control-queue visibility timeout)
-	// and put straight into the buffer, as if it had been dequeued: no
-	// dequeue, no polling delay. Everything that holds for a dequeued
-	// message (lease loss and Close make it visible again, a crash lets
-	// it reappear after the visibility timeout) holds for it; Deliveries
+	// In-process delivery (local.go): a message due now for an owned
+	// control queue, or an activity request for an idle slot of this
+	// process, is enqueued already locked and buffered at once. Deliveries
 	// counts the delivery the queue's DequeueCount will not.
-	adopt := delay == 0 && part >= 0 && s.canAdopt(part)
-	if adopt {
+	local := delay == 0 && ctx.Value(noAdoptKey{}) == nil
+	adopt := local && part >= 0 && s.canAdopt(part)
+	claim := local && part < 0 && s.claimActivity()
+	if adopt || claim {
 		env.Deliveries = 1
 	}
 	text, blobName, gz, err := encodeEnvelope(env)
-	if err != nil {
-		return "", "", err
-	}
-	if blobName != "" {
-		if err := s.putBlob(ctx, blobName, gz); err != nil {
-			return "", "", fmt.Errorf("store large message: %w", err)
+	if err == nil && blobName != "" {
+		if err = s.putBlob(ctx, blobName, gz); err != nil {
+			err = fmt.Errorf("store large message: %w", err)
 		}
+	}
+	if err != nil {
+		if claim {
+			s.unclaimActivity()
+		}
+		return "", "", err
 	}
 	q := s.workItems
 	if part >= 0 {
 		q = s.control[part]
 	}
 	vis := delay
-	if adopt {
+	switch {
+	case adopt:
 		vis = visibilitySeconds(s.cfg.ControlQueueVisibilityTimeout)
+	case claim:
+		vis = visibilitySeconds(s.cfg.WorkItemQueueVisibilityTimeout)
 	}
 	resp, err := q.EnqueueMessage(ctx, text, &azqueue.EnqueueMessageOptions{TimeToLive: to.Ptr(int32(-1)), VisibilityTimeout: to.Ptr(vis)})
 	if err != nil {
+		if claim {
+			s.unclaimActivity()
+		}
 		return "", "", err
 	}
-	if adopt {
-		var id, pop string
-		if len(resp.Messages) > 0 && resp.Messages[0] != nil {
-			id, pop = deref(resp.Messages[0].MessageID), deref(resp.Messages[0].PopReceipt)
-		}
-		if id != "" && pop != "" && s.adopt(part, id, pop, text, env) {
+	var id, pop string
+	if len(resp.Messages) > 0 && resp.Messages[0] != nil {
+		id, pop = deref(resp.Messages[0].MessageID), deref(resp.Messages[0].PopReceipt)
+	}
+	if claim {
+		if id != "" && pop != "" && s.claimed(id, pop, text, env) {
 			return id, pop, nil
 		}
-		// Not adoptable after all (the partition was dropped meanwhile):
-		// make it visible.
-		if id != "" && pop != "" {
-			if u, err := q.UpdateMessage(ctx, id, pop, text, &azqueue.UpdateMessageOptions{VisibilityTimeout: to.Ptr(int32(0))}); err == nil && u.PopReceipt != nil {
-				resp.Messages[0].PopReceipt = u.PopReceipt
-			}
+		s.unclaimActivity()
+	}
+	if (adopt || claim) && id != "" && pop != "" {
+		if adopt && s.adopt(part, id, pop, text, env) {
+			return id, pop, nil
+		}
+		// Not buffered after all (the partition was dropped or the store
+		// closed meanwhile): make it visible.
+		if u, err := q.UpdateMessage(ctx, id, pop, text, &azqueue.UpdateMessageOptions{VisibilityTimeout: to.Ptr(int32(0))}); err == nil && u.PopReceipt != nil {
+			pop = *u.PopReceipt
 		}
 	}
 	if delay == 0 {
@@ -89,15 +101,6 @@ func (s *Store) enqueue(ctx context.Context, part int, env *envelope) (string, s
 			s.wakeQueue(part)
 		}
 	}
-	var id, pop string
-	if len(resp.Messages) > 0 && resp.Messages[0] != nil {
-		if resp.Messages[0].MessageID != nil {
-			id = *resp.Messages[0].MessageID
-		}
-		if resp.Messages[0].PopReceipt != nil {
-			pop = *resp.Messages[0].PopReceipt
-		}
-	}
 	return id, pop, nil
 }
 
@@ -107,36 +110,6 @@ func (s *Store) canAdopt(part int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.parts != nil && part < len(s.parts) && s.parts[part].owned && len(s.byMsgID) < 1000*len(s.parts)
-}
-
-// adopt buffers a message this process has just enqueued, locked, to an
-// owned control queue. It reports false when the partition is no longer
-// owned.
-func (s *Store) adopt(part int, id, pop, raw string, env *envelope) bool {
-	now := s.clock.Now()
-	q := &qmsg{part: part, msgID: id, popReceipt: pop, raw: raw, env: env, azDequeue: env.Deliveries}
-	if due := env.VisibleAt; due.After(now) && (s.virtual || due.Sub(now) > time.Second) {
-		q.notBefore = due
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed.Load() || !s.parts[part].owned {
-		return false
-	}
-	s.lockSeq++
-	q.seq = s.lockSeq
-	s.byMsgID[id] = q
-	st := s.insts[env.InstanceID]
-	if st == nil {
-		st = &instState{id: env.InstanceID, kind: backend.KindOf(env.InstanceID), part: part}
-		s.insts[st.id] = st
-	}
-	st.msgs = append(st.msgs, q)
-	if !q.notBefore.IsZero() {
-		s.wakeAt(q.notBefore)
-	}
-	s.broadcastLocked()
-	return true
 }
 
 // wakeQueue makes this process's poller of a queue poll now.

@@ -160,6 +160,7 @@ type Store struct {
 	// activity side (see activity.go)
 	acts       []*actMsg
 	actWaiters int
+	actClaims  int // idle activity slots reserved by requests being enqueued (local.go)
 	actNotify  chan struct{}
 	actWake    chan struct{}
 	actFlight  map[*actMsg]struct{}

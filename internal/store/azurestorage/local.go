@@ -1,0 +1,162 @@
+package azurestorage
+
+import (
+	"context"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
+
+	"github.com/godurable/durablefunctions/internal/backend"
+)
+
+// In-process delivery. A queue round trip (enqueue, dequeue, delete) buys
+// durability and lets any worker take the message. When the receiver is
+// this process anyway, the store skips the parts of the trip that buy
+// nothing, and keeps what makes a crash safe:
+//
+//   - A message due now for a control queue this worker owns is enqueued
+//     already locked and buffered at once (adopt): no dequeue.
+//   - An activity request is enqueued already locked and buffered for an
+//     idle activity slot of this process (claimActivity): no dequeue.
+//     Only idle slots claim, so a busy worker leaves requests to others.
+//   - An activity result for an instance of an owned partition is buffered
+//     without any queue message (deliverResult). The request it answers
+//     stays locked on the work-item queue, its lock renewed, until the
+//     commit that consumes the result deletes it. If the process dies
+//     first, the request reappears and the activity runs again: the
+//     at-least-once promise every activity has anyway. If the partition is
+//     given up first, the result is put on the control queue then.
+//
+// docs/azure-storage.md counts what each saves.
+
+// adopt buffers a message this process has just enqueued, locked, to an
+// owned control queue. It reports false when the partition is no longer
+// owned.
+func (s *Store) adopt(part int, id, pop, raw string, env *envelope) bool {
+	q := &qmsg{part: part, msgID: id, popReceipt: pop, raw: raw, env: env, azDequeue: env.Deliveries}
+	return s.bufferLocal(q)
+}
+
+// bufferLocal adds a message this process produced to the buffer of its
+// owned partition, as if it had been dequeued.
+func (s *Store) bufferLocal(q *qmsg) bool {
+	now := s.clock.Now()
+	if due := q.env.VisibleAt; due.After(now) && (s.virtual || due.Sub(now) > time.Second) {
+		q.notBefore = due
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed.Load() || !s.parts[q.part].owned {
+		return false
+	}
+	s.lockSeq++
+	q.seq = s.lockSeq
+	s.byMsgID[q.msgID] = q
+	st := s.insts[q.env.InstanceID]
+	if st == nil {
+		st = &instState{id: q.env.InstanceID, kind: backend.KindOf(q.env.InstanceID), part: q.part}
+		s.insts[st.id] = st
+	}
+	st.msgs = append(st.msgs, q)
+	if !q.notBefore.IsZero() {
+		s.wakeAt(q.notBefore)
+	}
+	s.broadcastLocked()
+	return true
+}
+
+// deliverResult buffers an activity's result for its orchestration when
+// this process owns the orchestration's partition. The request a stays
+// locked until the result is committed (see deleteMsgs) or put on the
+// queue (materialize).
+func (s *Store) deliverResult(part int, a *actMsg, env *envelope) bool {
+	if !s.canAdopt(part) {
+		return false
+	}
+	q := &qmsg{part: part, msgID: "local:" + env.ID, env: env, azDequeue: 1, act: a}
+	s.mu.Lock()
+	delete(s.actFlight, a)
+	s.mu.Unlock()
+	if s.bufferLocal(q) {
+		return true
+	}
+	s.mu.Lock()
+	s.actFlight[a] = struct{}{}
+	s.mu.Unlock()
+	return false
+}
+
+// settleResult deletes the request that a locally delivered result
+// answers, once the result is committed (or was a duplicate).
+func (s *Store) settleResult(ctx context.Context, q *qmsg) error {
+	a := q.act
+	s.stopAct(a)
+	s.mu.Lock()
+	pop := a.popReceipt
+	s.mu.Unlock()
+	_, err := s.workItems.DeleteMessage(ctx, a.msgID, pop, nil)
+	if err != nil && isCode(err, 404) {
+		return nil // its lock lapsed and it was taken again: a duplicate result follows, and is dropped
+	}
+	return err
+}
+
+// materialize puts a locally delivered result on its control queue,
+// visible after delay, then deletes the request it answers. If the
+// enqueue fails, the request is made visible so that the activity runs
+// again rather than waiting for its lock to lapse.
+func (s *Store) materialize(ctx context.Context, q *qmsg, delay time.Duration) {
+	env := *q.env
+	env.Deliveries = 0
+	env.VisibleAt = s.clock.Now().Add(delay)
+	if _, _, err := s.enqueue(context.WithValue(ctx, noAdoptKey{}, true), q.part, &env); err != nil {
+		s.log.Warn("azurestorage: queueing an activity result failed; the activity will run again", "instance", env.InstanceID, "err", err)
+		s.stopAct(q.act)
+		s.mu.Lock()
+		pop := q.act.popReceipt
+		s.mu.Unlock()
+		_, _ = s.workItems.UpdateMessage(ctx, q.act.msgID, pop, q.act.raw, &azqueue.UpdateMessageOptions{VisibilityTimeout: to.Ptr(int32(0))})
+		return
+	}
+	_ = s.settleResult(ctx, q)
+}
+
+// noAdoptKey in an enqueue's context: never buffer the message locally.
+type noAdoptKey struct{}
+
+// claimActivity reserves an idle activity slot of this process for a
+// request about to be enqueued. claimed fills the slot; unclaimActivity
+// gives it up.
+func (s *Store) claimActivity() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed.Load() || s.actWaiters-len(s.acts)-s.actClaims <= 0 {
+		return false
+	}
+	s.actClaims++
+	return true
+}
+
+func (s *Store) unclaimActivity() {
+	s.mu.Lock()
+	s.actClaims--
+	s.mu.Unlock()
+}
+
+// claimed buffers a request this process has just enqueued, locked, in
+// the slot claimActivity reserved. It reports false (the slot still
+// reserved) when the store closed meanwhile.
+func (s *Store) claimed(id, pop, raw string, env *envelope) bool {
+	a := &actMsg{msgID: id, popReceipt: pop, raw: raw, env: env, azDequeue: env.Deliveries, locked: time.Now()}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed.Load() {
+		return false
+	}
+	s.actClaims--
+	s.acts = append(s.acts, a)
+	close(s.actNotify)
+	s.actNotify = make(chan struct{})
+	return true
+}
