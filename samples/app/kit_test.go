@@ -331,3 +331,16 @@ func TestApprovalWorkflowReplaysItsOwnHistory(t *testing.T) {
 		t.Fatalf("replay: %+v", res)
 	}
 }
+
+func TestApprovalWorkflowWithoutATimeoutWaitsThreeDays(t *testing.T) {
+	env := approvalEnv(t)
+	run := env.Start("ApprovalWorkflow", nil)
+	var out string
+	run.Output(&out)
+	if out != "escalated" {
+		t.Fatalf("output %q, want escalated", out)
+	}
+	if env.Elapsed() != 72*time.Hour {
+		t.Errorf("elapsed %s, want the default 72h timeout", env.Elapsed())
+	}
+}

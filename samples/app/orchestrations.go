@@ -87,8 +87,13 @@ func Monitor(ctx *durable.OrchestrationContext) (any, error) {
 
 // ApprovalInput configures ApprovalWorkflow.
 type ApprovalInput struct {
+	// TimeoutSeconds is how long to wait for the decision (default 72 h).
 	TimeoutSeconds int `json:"timeoutSeconds"`
 }
+
+// defaultApprovalTimeout is the wait when the input gives none: three
+// days, as in the Durable Functions human-interaction sample.
+const defaultApprovalTimeout = 72 * 3600
 
 // ApprovalWorkflow asks for approval and waits for the ApprovalEvent or a
 // timeout (human interaction).
@@ -99,6 +104,9 @@ func ApprovalWorkflow(ctx *durable.OrchestrationContext) (any, error) {
 	}
 	if err := ctx.CallActivity("RequestApproval", ctx.InstanceID()).Await(nil); err != nil {
 		return nil, err
+	}
+	if in.TimeoutSeconds <= 0 {
+		in.TimeoutSeconds = defaultApprovalTimeout
 	}
 	deadline := ctx.CurrentUTCDateTime().Add(time.Duration(in.TimeoutSeconds) * time.Second)
 	timeout := ctx.CreateTimer(deadline)
