@@ -16,7 +16,7 @@ import (
 // nothing, and keeps what makes a crash safe:
 //
 //   - A message due now for a control queue this worker owns is enqueued
-//     already locked and buffered at once (adopt): no dequeue.
+//     already locked and buffered at once (keepLocal): no dequeue.
 //   - An activity request is enqueued already locked and buffered for an
 //     idle activity slot of this process (claimActivity): no dequeue.
 //     Only idle slots claim, so a busy worker leaves requests to others.
@@ -30,12 +30,43 @@ import (
 //
 // docs/azure-storage.md counts what each saves.
 
-// adopt buffers a message this process has just enqueued, locked, to an
-// owned control queue. It reports false when the partition is no longer
-// owned.
-func (s *Store) adopt(part int, id, pop, raw string, env *envelope) bool {
-	q := &qmsg{part: part, msgID: id, popReceipt: pop, raw: raw, env: env, azDequeue: env.Deliveries}
-	return s.bufferLocal(q)
+// localKind is how enqueue delivers a message in process, if at all.
+type localKind int
+
+const (
+	notLocal    localKind = iota
+	adopted               // for an owned control queue
+	claimedSlot           // an activity request for an idle slot (claimActivity)
+)
+
+// localDelivery decides whether a message about to be enqueued to queue
+// part (-1: the work-item queue) with the given delay stays in process.
+// A claimed slot must be filled by keepLocal or given up with
+// unclaimActivity.
+func (s *Store) localDelivery(ctx context.Context, part int, delay int32) localKind {
+	switch {
+	case delay != 0 || ctx.Value(noAdoptKey{}) != nil:
+		return notLocal
+	case part >= 0 && s.canAdopt(part):
+		return adopted
+	case part < 0 && s.claimActivity():
+		return claimedSlot
+	}
+	return notLocal
+}
+
+// keepLocal buffers a message this process has just enqueued, locked. It
+// reports false (a claimed slot given up) when the partition is no longer
+// owned or the store closed meanwhile.
+func (s *Store) keepLocal(kind localKind, part int, id, pop, raw string, env *envelope) bool {
+	if kind == claimedSlot {
+		if s.claimed(id, pop, raw, env) {
+			return true
+		}
+		s.unclaimActivity()
+		return false
+	}
+	return s.bufferLocal(&qmsg{part: part, msgID: id, popReceipt: pop, raw: raw, env: env, azDequeue: env.Deliveries})
 }
 
 // bufferLocal adds a message this process produced to the buffer of its
@@ -126,8 +157,7 @@ func (s *Store) materialize(ctx context.Context, q *qmsg, delay time.Duration) {
 type noAdoptKey struct{}
 
 // claimActivity reserves an idle activity slot of this process for a
-// request about to be enqueued. claimed fills the slot; unclaimActivity
-// gives it up.
+// request about to be enqueued.
 func (s *Store) claimActivity() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

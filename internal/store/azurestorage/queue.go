@@ -31,42 +31,26 @@ func (s *Store) enqueue(ctx context.Context, part int, env *envelope) (string, s
 	if !s.virtual {
 		delay = visibilitySeconds(env.VisibleAt.Sub(s.clock.Now()))
 	}
-	// In-process delivery (local.go): a message due now for an owned
-	// control queue, or an activity request for an idle slot of this
-	// process, is enqueued already locked and buffered at once. Deliveries
-	// counts the delivery the queue's DequeueCount will not.
-	local := delay == 0 && ctx.Value(noAdoptKey{}) == nil
-	adopt := local && part >= 0 && s.canAdopt(part)
-	claim := local && part < 0 && s.claimActivity()
-	if adopt || claim {
-		env.Deliveries = 1
-	}
-	text, blobName, gz, err := encodeEnvelope(env)
-	if err == nil && blobName != "" {
-		if err = s.putBlob(ctx, blobName, gz); err != nil {
-			err = fmt.Errorf("store large message: %w", err)
-		}
-	}
-	if err != nil {
-		if claim {
-			s.unclaimActivity()
-		}
-		return "", "", err
-	}
 	q := s.workItems
 	if part >= 0 {
 		q = s.control[part]
 	}
+	// In-process delivery (local.go): the message is enqueued already
+	// locked and kept in this process's buffer, as if dequeued. Deliveries
+	// counts the delivery the queue's DequeueCount will not.
+	local := s.localDelivery(ctx, part, delay)
 	vis := delay
-	switch {
-	case adopt:
-		vis = visibilitySeconds(s.cfg.ControlQueueVisibilityTimeout)
-	case claim:
-		vis = visibilitySeconds(s.cfg.WorkItemQueueVisibilityTimeout)
+	if local != notLocal {
+		env.Deliveries = 1
+		vis = visibilitySeconds(s.lockTimeout(part))
 	}
-	resp, err := q.EnqueueMessage(ctx, text, &azqueue.EnqueueMessageOptions{TimeToLive: to.Ptr(int32(-1)), VisibilityTimeout: to.Ptr(vis)})
+	text, err := s.encodeForQueue(ctx, env)
+	var resp azqueue.EnqueueMessagesResponse
+	if err == nil {
+		resp, err = q.EnqueueMessage(ctx, text, &azqueue.EnqueueMessageOptions{TimeToLive: to.Ptr(int32(-1)), VisibilityTimeout: to.Ptr(vis)})
+	}
 	if err != nil {
-		if claim {
+		if local == claimedSlot {
 			s.unclaimActivity()
 		}
 		return "", "", err
@@ -75,33 +59,54 @@ func (s *Store) enqueue(ctx context.Context, part int, env *envelope) (string, s
 	if len(resp.Messages) > 0 && resp.Messages[0] != nil {
 		id, pop = deref(resp.Messages[0].MessageID), deref(resp.Messages[0].PopReceipt)
 	}
-	if claim {
-		if id != "" && pop != "" && s.claimed(id, pop, text, env) {
+	if local != notLocal {
+		if id != "" && pop != "" && s.keepLocal(local, part, id, pop, text, env) {
 			return id, pop, nil
 		}
-		s.unclaimActivity()
-	}
-	if (adopt || claim) && id != "" && pop != "" {
-		if adopt && s.adopt(part, id, pop, text, env) {
-			return id, pop, nil
-		}
-		// Not buffered after all (the partition was dropped or the store
+		// Not kept after all (the partition was dropped or the store
 		// closed meanwhile): make it visible.
 		if u, err := q.UpdateMessage(ctx, id, pop, text, &azqueue.UpdateMessageOptions{VisibilityTimeout: to.Ptr(int32(0))}); err == nil && u.PopReceipt != nil {
 			pop = *u.PopReceipt
 		}
 	}
 	if delay == 0 {
-		if part >= 0 && s.parts != nil {
-			s.mu.Lock()
-			s.parts[part].enqSeq++
-			s.mu.Unlock()
-		}
-		if part >= 0 || ctx.Value(noWakeKey{}) == nil {
-			s.wakeQueue(part)
-		}
+		s.announce(ctx, part)
 	}
 	return id, pop, nil
+}
+
+// encodeForQueue encodes env, storing a large one in a blob first.
+func (s *Store) encodeForQueue(ctx context.Context, env *envelope) (string, error) {
+	text, blobName, gz, err := encodeEnvelope(env)
+	if err != nil {
+		return "", err
+	}
+	if blobName != "" {
+		if err := s.putBlob(ctx, blobName, gz); err != nil {
+			return "", fmt.Errorf("store large message: %w", err)
+		}
+	}
+	return text, nil
+}
+
+// lockTimeout is the visibility timeout of a locked message of queue part.
+func (s *Store) lockTimeout(part int) time.Duration {
+	if part >= 0 {
+		return s.cfg.ControlQueueVisibilityTimeout
+	}
+	return s.cfg.WorkItemQueueVisibilityTimeout
+}
+
+// announce tells this process's pollers that a visible message was queued.
+func (s *Store) announce(ctx context.Context, part int) {
+	if part >= 0 && s.parts != nil {
+		s.mu.Lock()
+		s.parts[part].enqSeq++
+		s.mu.Unlock()
+	}
+	if part >= 0 || ctx.Value(noWakeKey{}) == nil {
+		s.wakeQueue(part)
+	}
 }
 
 // canAdopt reports whether a message due now for control queue part may
