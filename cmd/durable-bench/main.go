@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -57,6 +58,7 @@ func run() error {
 	signals := flag.Int("s", 10000, "entity, entities: number of signals")
 	entityCount := flag.Int("e", 1000, "entities: number of entities")
 	path := flag.String("path", "", "sqlite: database file (default: a fresh temporary file)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the scenarios to this file")
 	flag.Parse()
 
 	ctx := context.Background()
@@ -74,6 +76,17 @@ func run() error {
 	defer rt.Close(context.Background())
 	c := rt.Client()
 	out := json.NewEncoder(os.Stdout)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for _, sc := range strings.Split(*scenarios, ",") {
 		r := result{Store: *storeName, Scenario: sc, N: *n, K: *k, F: *f}
 		switch strings.TrimSpace(sc) {
