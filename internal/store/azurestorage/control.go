@@ -358,6 +358,21 @@ func (s *Store) unlock(lk *orchLock, drop []*qmsg, retry time.Duration) {
 	if !hold.IsZero() {
 		s.wakeAt(hold)
 	}
+	if !s.parts[st.part].owned {
+		// The partition was given up while the work item was out: release
+		// what it held, as dropPartition did with the rest. (Queue messages
+		// would reappear anyway; results delivered in process would not.)
+		rel := st.msgs
+		for _, q := range rel {
+			delete(s.byMsgID, q.msgID)
+		}
+		st.msgs = nil
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			s.makeVisible(ctx, rel)
+		}()
+	}
 	if len(st.msgs) == 0 {
 		delete(s.insts, lk.id)
 	}

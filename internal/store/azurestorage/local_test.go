@@ -2,6 +2,7 @@ package azurestorage
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -45,6 +46,20 @@ func scheduleAct(t *testing.T, ctx context.Context, s *Store, id string) {
 	if err := s.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{Instance: row, NewHistory: h, Activities: []*history.Event{sched}}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// runAct takes the activity request from s's work-item queue and reports
+// result for it.
+func runAct(t *testing.T, ctx context.Context, s *Store, result string) *backend.ActivityWorkItem {
+	t.Helper()
+	aw, err := s.NextActivityWorkItem(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CompleteActivityWorkItem(ctx, aw, history.NewTaskCompleted(time.Now().UTC(), 0, result)); err != nil {
+		t.Fatal(err)
+	}
+	return aw
 }
 
 // finishWithResult takes the work item that carries the activity's result
@@ -117,13 +132,7 @@ func TestAResultDeliveredInProcessIsNotLostWhenTheWorkerDiesBeforeItsCommit(t *t
 	a := openTest(t, cfg)
 	ctx := waitCtx(t, 90*time.Second)
 	scheduleAct(t, ctx, a, "local/2")
-	aw, err := a.NextActivityWorkItem(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.CompleteActivityWorkItem(ctx, aw, history.NewTaskCompleted(time.Now().UTC(), 0, `"first run"`)); err != nil {
-		t.Fatal(err)
-	}
+	runAct(t, ctx, a, `"first run"`)
 	crash(a) // the result existed only in a's memory
 
 	b := openTest(t, cfg) // takes the partitions once a's leases lapse
@@ -143,5 +152,42 @@ func TestAResultDeliveredInProcessIsNotLostWhenTheWorkerDiesBeforeItsCommit(t *t
 	}
 	if n := workItemsQueued(t, ctx, b); n != 0 {
 		t.Errorf("%d activity requests left on the work-item queue, want 0", n)
+	}
+}
+
+func TestAResultDeliveredInProcessIsQueuedWhenItsPartitionIsGivenUp(t *testing.T) {
+	s := openTest(t, testConfig(t, uniqueHub(), nil))
+	defer s.Close()
+	ctx := waitCtx(t, 60*time.Second)
+	scheduleAct(t, ctx, s, "local/3")
+	runAct(t, ctx, s, `"out"`)
+	wi, err := s.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The lease is lost while the work item that carries the result is out.
+	part := PartitionIndex("local/3", s.cfg.PartitionCount)
+	s.mu.Lock()
+	p := s.parts[part]
+	leaseID := p.leaseID
+	s.mu.Unlock()
+	s.dropPartition(p, leaseID)
+	if err := s.AbandonOrchestrationWorkItem(ctx, wi, 0); err != nil && !errors.Is(err, backend.ErrWorkItemLost) {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		props, err := s.control[part].GetProperties(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *props.ApproximateMessagesCount == 1 && workItemsQueued(t, ctx, s) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("control queue holds %d messages and the work-item queue %d; want the result queued and the request deleted",
+				*props.ApproximateMessagesCount, workItemsQueued(t, ctx, s))
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
