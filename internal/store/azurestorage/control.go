@@ -176,20 +176,26 @@ func (s *Store) ingest(ctx context.Context, p *partition, msgs []*azqueue.Dequeu
 			old.popReceipt, old.azDequeue = q.popReceipt, q.azDequeue
 			continue
 		}
-		s.lockSeq++
-		q.seq = s.lockSeq
-		s.byMsgID[q.msgID] = q
-		st := s.insts[q.env.InstanceID]
-		if st == nil {
-			st = &instState{id: q.env.InstanceID, kind: backend.KindOf(q.env.InstanceID), part: p.index}
-			s.insts[st.id] = st
-		}
-		st.msgs = append(st.msgs, q)
-		if !q.notBefore.IsZero() {
-			s.wakeAt(q.notBefore)
-		}
+		s.addBufferedLocked(q)
 	}
 	s.broadcastLocked()
+}
+
+// addBufferedLocked files a message this process holds under its
+// instance, in arrival order. Callers hold mu and broadcast.
+func (s *Store) addBufferedLocked(q *qmsg) {
+	s.lockSeq++
+	q.seq = s.lockSeq
+	s.byMsgID[q.msgID] = q
+	st := s.insts[q.env.InstanceID]
+	if st == nil {
+		st = &instState{id: q.env.InstanceID, kind: backend.KindOf(q.env.InstanceID), part: q.part}
+		s.insts[st.id] = st
+	}
+	st.msgs = append(st.msgs, q)
+	if !q.notBefore.IsZero() {
+		s.wakeAt(q.notBefore)
+	}
 }
 
 // wakeAt broadcasts when the clock reaches t. Callers hold mu.

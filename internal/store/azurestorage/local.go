@@ -6,8 +6,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
-
-	"github.com/godurable/durablefunctions/internal/backend"
 )
 
 // In-process delivery. A queue round trip (enqueue, dequeue, delete) buys
@@ -81,18 +79,7 @@ func (s *Store) bufferLocal(q *qmsg) bool {
 	if s.closed.Load() || !s.parts[q.part].owned {
 		return false
 	}
-	s.lockSeq++
-	q.seq = s.lockSeq
-	s.byMsgID[q.msgID] = q
-	st := s.insts[q.env.InstanceID]
-	if st == nil {
-		st = &instState{id: q.env.InstanceID, kind: backend.KindOf(q.env.InstanceID), part: q.part}
-		s.insts[st.id] = st
-	}
-	st.msgs = append(st.msgs, q)
-	if !q.notBefore.IsZero() {
-		s.wakeAt(q.notBefore)
-	}
+	s.addBufferedLocked(q)
 	s.broadcastLocked()
 	return true
 }

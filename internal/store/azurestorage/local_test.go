@@ -14,17 +14,7 @@ import (
 // is released, so its leases and locked messages come back only when
 // their timeouts run out.
 func crash(s *Store) {
-	s.once.Do(func() {
-		s.closed.Store(true)
-		s.cancel()
-		s.mu.Lock()
-		close(s.notify)
-		s.notify = make(chan struct{})
-		close(s.actNotify)
-		s.actNotify = make(chan struct{})
-		s.mu.Unlock()
-		s.wg.Wait()
-	})
+	s.once.Do(s.stopWorkers)
 }
 
 // scheduleAct starts instance id and commits its first episode, which

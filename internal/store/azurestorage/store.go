@@ -376,20 +376,26 @@ func (s *Store) Config() Config { return s.cfg }
 // backend.ErrClosed. A second Close does nothing.
 func (s *Store) Close() error {
 	s.once.Do(func() {
-		s.closed.Store(true)
-		s.cancel()
-		s.mu.Lock()
-		close(s.notify)
-		s.notify = make(chan struct{})
-		close(s.actNotify)
-		s.actNotify = make(chan struct{})
-		s.mu.Unlock()
-		s.wg.Wait()
+		s.stopWorkers()
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		s.releaseAll(ctx)
 	})
 	return nil
+}
+
+// stopWorkers marks the store closed, wakes every waiter and waits for
+// the pollers and lock renewals to end. It releases nothing.
+func (s *Store) stopWorkers() {
+	s.closed.Store(true)
+	s.cancel()
+	s.mu.Lock()
+	close(s.notify)
+	s.notify = make(chan struct{})
+	close(s.actNotify)
+	s.actNotify = make(chan struct{})
+	s.mu.Unlock()
+	s.wg.Wait()
 }
 
 func (s *Store) checkOpen() error {
