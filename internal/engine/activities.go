@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/godurable/durablefunctions/internal/backend"
-
 	"github.com/godurable/durablefunctions/internal/history"
 )
 
@@ -45,13 +44,13 @@ func (e *Engine) completeActivity(ctx context.Context, wi *backend.ActivityWorkI
 	stopping := ctx.Done()
 	ctx = context.WithoutCancel(ctx)
 	var err error
+retry:
 	for attempt := 0; attempt < completeAttempts; attempt++ {
 		if attempt > 0 {
 			select {
 			case <-time.After(time.Duration(attempt) * completeRetryStep):
 			case <-stopping:
-				attempt = completeAttempts // give it back now
-				continue
+				break retry // shutting down: give it back now
 			}
 		}
 		err = e.be.CompleteActivityWorkItem(ctx, wi, result)
