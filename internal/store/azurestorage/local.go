@@ -89,20 +89,17 @@ func (s *Store) bufferLocal(q *qmsg) bool {
 // locked until the result is committed (see deleteMsgs) or put on the
 // queue (materialize).
 func (s *Store) deliverResult(part int, a *actMsg, env *envelope) bool {
-	if !s.canAdopt(part) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.canAdoptLocked(part) {
 		return false
 	}
-	q := &qmsg{part: part, msgID: "local:" + env.ID, env: env, azDequeue: 1, act: a}
-	s.mu.Lock()
+	// One step under mu: Close and lease loss see the request either in
+	// flight or standing behind a buffered result, never in between.
 	delete(s.actFlight, a)
-	s.mu.Unlock()
-	if s.bufferLocal(q) {
-		return true
-	}
-	s.mu.Lock()
-	s.actFlight[a] = struct{}{}
-	s.mu.Unlock()
-	return false
+	s.addBufferedLocked(&qmsg{part: part, msgID: "local:" + env.ID, env: env, azDequeue: 1, act: a})
+	s.broadcastLocked()
+	return true
 }
 
 // settleResult deletes the request that a locally delivered result

@@ -59,10 +59,16 @@ func (s *Store) enqueue(ctx context.Context, part int, env *envelope) (string, s
 	if len(resp.Messages) > 0 && resp.Messages[0] != nil {
 		id, pop = deref(resp.Messages[0].MessageID), deref(resp.Messages[0].PopReceipt)
 	}
-	if local != notLocal {
-		if id != "" && pop != "" && s.keepLocal(local, part, id, pop, text, env) {
-			return id, pop, nil
+	switch {
+	case local == notLocal:
+	case id == "" || pop == "":
+		// No receipt to hold it by: let it surface when its lock lapses.
+		if local == claimedSlot {
+			s.unclaimActivity()
 		}
+	case s.keepLocal(local, part, id, pop, text, env):
+		return id, pop, nil
+	default:
 		// Not kept after all (the partition was dropped or the store
 		// closed meanwhile): make it visible.
 		if u, err := q.UpdateMessage(ctx, id, pop, text, &azqueue.UpdateMessageOptions{VisibilityTimeout: to.Ptr(int32(0))}); err == nil && u.PopReceipt != nil {
@@ -114,7 +120,12 @@ func (s *Store) announce(ctx context.Context, part int) {
 func (s *Store) canAdopt(part int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.parts != nil && part < len(s.parts) && s.parts[part].owned && len(s.byMsgID) < 1000*len(s.parts)
+	return s.canAdoptLocked(part)
+}
+
+// canAdoptLocked is canAdopt for callers that hold mu.
+func (s *Store) canAdoptLocked(part int) bool {
+	return !s.closed.Load() && s.parts != nil && part < len(s.parts) && s.parts[part].owned && len(s.byMsgID) < 1000*len(s.parts)
 }
 
 // wakeQueue makes this process's poller of a queue poll now.
