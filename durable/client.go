@@ -7,19 +7,19 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/engine"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // Client starts, queries and manages orchestration instances (and, in the
 // entities API, signals and reads entities). Get one from Runtime.Client;
 // in an Azure Function it arrives through a durableClient binding.
 type Client struct {
-	be    backend.Backend
+	be    store.Store
 	reg   *Registry
 	eng   *engine.Engine
-	clock backend.Clock
+	clock store.Clock
 }
 
 // StartOption configures StartNew.
@@ -72,8 +72,8 @@ func (c *Client) create(ctx context.Context, name, id, input string, startAt tim
 		sched = &startAt
 	}
 	start := history.NewExecutionStarted(now, name, id, engine.NewExecutionID(), input, nil, sched)
-	err := c.be.CreateInstance(ctx, start, backend.CreateOptions{VisibleAt: startAt})
-	if errors.Is(err, backend.ErrInstanceExists) {
+	err := c.be.CreateInstance(ctx, start, store.CreateOptions{VisibleAt: startAt})
+	if errors.Is(err, store.ErrInstanceExists) {
 		return fmt.Errorf("%w: %q", ErrInstanceExists, id)
 	}
 	if err != nil {
@@ -104,7 +104,7 @@ func (c *Client) GetStatus(ctx context.Context, instanceID string, opts ...Statu
 	st := statusFrom(inst)
 	if o.history {
 		h, err := c.be.GetHistory(ctx, instanceID)
-		if err != nil && !errors.Is(err, backend.ErrNotFound) {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, fmt.Errorf("durable: instance %q: read history: %w", instanceID, err)
 		}
 		st.History = h
@@ -112,9 +112,9 @@ func (c *Client) GetStatus(ctx context.Context, instanceID string, opts ...Statu
 	return st, nil
 }
 
-func (c *Client) instance(ctx context.Context, id string) (*backend.Instance, error) {
+func (c *Client) instance(ctx context.Context, id string) (*store.Instance, error) {
 	inst, err := c.be.GetInstance(ctx, id)
-	if errors.Is(err, backend.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%w: %q", ErrInstanceNotFound, id)
 	}
 	if err != nil {
@@ -143,12 +143,12 @@ type InstancePage struct {
 
 // ListInstances returns one page of orchestration instances matching q.
 func (c *Client) ListInstances(ctx context.Context, q Query) (*InstancePage, error) {
-	page, err := c.be.ListInstances(ctx, &backend.Query{
-		Kind: backend.OnlyOrchestrations, CreatedFrom: q.CreatedFrom, CreatedTo: q.CreatedTo,
+	page, err := c.be.ListInstances(ctx, &store.Query{
+		Kind: store.OnlyOrchestrations, CreatedFrom: q.CreatedFrom, CreatedTo: q.CreatedTo,
 		Statuses: q.Statuses, InstanceIDPrefix: q.InstanceIDPrefix, PageSize: q.PageSize,
 		ContinuationToken: q.ContinuationToken, WithPayloads: q.WithInput,
 	})
-	if errors.Is(err, backend.ErrInvalidQuery) {
+	if errors.Is(err, store.ErrInvalidQuery) {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidQuery, err)
 	}
 	if err != nil {
@@ -257,7 +257,7 @@ func (c *Client) send(ctx context.Context, instanceID, op string, allowed func(R
 	if !allowed(inst.Status) {
 		return &InvalidStateError{InstanceID: instanceID, Operation: op, Status: inst.Status}
 	}
-	if err := c.be.SendMessages(ctx, backend.Message{InstanceID: instanceID, Event: ev}); err != nil {
+	if err := c.be.SendMessages(ctx, store.Message{InstanceID: instanceID, Event: ev}); err != nil {
 		return fmt.Errorf("durable: instance %q: %s: %w", instanceID, op, err)
 	}
 	return nil
@@ -298,7 +298,7 @@ func firstStarted(h []*history.Event) *history.Event {
 // Purge deletes an instance's state and history.
 func (c *Client) Purge(ctx context.Context, instanceID string) error {
 	err := c.be.PurgeInstance(ctx, instanceID)
-	if errors.Is(err, backend.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%w: %q", ErrInstanceNotFound, instanceID)
 	}
 	if err != nil {
@@ -319,8 +319,8 @@ type PurgeFilter struct {
 
 // PurgeBy deletes every finished instance matching f and returns how many.
 func (c *Client) PurgeBy(ctx context.Context, f PurgeFilter) (int, error) {
-	n, err := c.be.PurgeInstances(ctx, &backend.PurgeFilter{
-		Kind: backend.OnlyOrchestrations, CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo,
+	n, err := c.be.PurgeInstances(ctx, &store.PurgeFilter{
+		Kind: store.OnlyOrchestrations, CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo,
 		Statuses: f.Statuses, CompletedTo: f.FinishedBefore,
 	})
 	if err != nil {

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/engine"
 	"github.com/godurable/durablefunctions/internal/history"
 	"github.com/godurable/durablefunctions/internal/replay"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // ErrEntityNotFound: the entity has no state (it was never written, or its
@@ -46,7 +46,7 @@ func (c *Client) SignalEntity(ctx context.Context, id EntityID, operation string
 	if err != nil {
 		return err
 	}
-	msg := backend.Message{InstanceID: id.String(), Event: history.NewEventRaised(c.clock.Now(), replay.EntityOperationEvent, string(body)), VisibleAt: req.ScheduledTime}
+	msg := store.Message{InstanceID: id.String(), Event: history.NewEventRaised(c.clock.Now(), replay.EntityOperationEvent, string(body)), VisibleAt: req.ScheduledTime}
 	if err := c.be.SendMessages(ctx, msg); err != nil {
 		return fmt.Errorf("durable: signal entity %s: %w", id, err)
 	}
@@ -72,7 +72,7 @@ func (c *Client) ReadEntityState(ctx context.Context, id EntityID) (*EntityMetad
 		return nil, err
 	}
 	inst, err := c.be.GetInstance(ctx, id.String())
-	if errors.Is(err, backend.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%w: %s", ErrEntityNotFound, id)
 	}
 	if err != nil {
@@ -88,7 +88,7 @@ func (c *Client) ReadEntityState(ctx context.Context, id EntityID) (*EntityMetad
 	return md, nil
 }
 
-func entityMetadata(inst *backend.Instance, withState bool) (*EntityMetadata, bool, error) {
+func entityMetadata(inst *store.Instance, withState bool) (*EntityMetadata, bool, error) {
 	id, err := ParseEntityID(inst.InstanceID)
 	if err != nil {
 		return nil, false, err
@@ -135,11 +135,11 @@ func (c *Client) ListEntities(ctx context.Context, q EntityQuery) (*EntityPage, 
 	if q.Name != "" {
 		prefix = "@" + strings.ToLower(q.Name) + "@" + q.KeyPrefix
 	}
-	page, err := c.be.ListInstances(ctx, &backend.Query{
-		Kind: backend.OnlyEntities, InstanceIDPrefix: prefix, PageSize: q.PageSize,
+	page, err := c.be.ListInstances(ctx, &store.Query{
+		Kind: store.OnlyEntities, InstanceIDPrefix: prefix, PageSize: q.PageSize,
 		ContinuationToken: q.ContinuationToken, WithPayloads: true,
 	})
-	if errors.Is(err, backend.ErrInvalidQuery) {
+	if errors.Is(err, store.ErrInvalidQuery) {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidQuery, err)
 	}
 	if err != nil {

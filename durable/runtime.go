@@ -5,21 +5,23 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/engine"
 	"github.com/godurable/durablefunctions/internal/history"
 	"github.com/godurable/durablefunctions/internal/replay"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
-// Store is where a task hub keeps its state: an embedded SQLite file, memory,
-// or Azure Storage. Open one with the constructors in this package.
-type Store = backend.Backend
+// Store is where a task hub keeps its state: memory ([NewMemoryStore]), an
+// embedded SQLite file (package durable/sqlitestore) or Azure Storage
+// (package durable/azurestore). Its one method is Close; a [Runtime] closes
+// its store when it closes.
+type Store = store.Handle
 
 // Runtime runs a task hub: it dispatches orchestrations, activities and
 // entities registered in a Registry over a Store, and hands out Clients.
 type Runtime struct {
 	reg    *Registry
-	store  Store
+	store  store.Store
 	engine *engine.Engine
 	client *Client
 }
@@ -74,24 +76,25 @@ func WithClock(c Clock) RuntimeOption {
 	return func(o *runtimeOptions) { o.engine.Clock = c }
 }
 
-// NewRuntime returns a runtime for reg over store. Call Start to begin
+// NewRuntime returns a runtime for reg over st. Call Start to begin
 // processing.
-func NewRuntime(reg *Registry, store Store, opts ...RuntimeOption) *Runtime {
+func NewRuntime(reg *Registry, st *Store, opts ...RuntimeOption) *Runtime {
+	be := store.Unwrap(st)
 	var o runtimeOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
 	if o.engine.Clock == nil {
-		o.engine.Clock = backend.SystemClock{}
+		o.engine.Clock = store.SystemClock{}
 	}
 	log := o.engine.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	eng := engine.New(store, executor{r: reg, log: log, clock: o.engine.Clock}, o.engine)
+	eng := engine.New(be, executor{r: reg, log: log, clock: o.engine.Clock}, o.engine)
 	return &Runtime{
-		reg: reg, store: store, engine: eng,
-		client: &Client{be: store, reg: reg, eng: eng, clock: o.engine.Clock},
+		reg: reg, store: be, engine: eng,
+		client: &Client{be: be, reg: reg, eng: eng, clock: o.engine.Clock},
 	}
 }
 

@@ -4,9 +4,9 @@ import (
 	"testing"
 
 	"github.com/godurable/durablefunctions/durable"
-	"github.com/godurable/durablefunctions/internal/enginetest"
+	"github.com/godurable/durablefunctions/internal/store/e2etest"
 )
 
 func TestSemanticsOnTheMemoryStore(t *testing.T) {
-	enginetest.Run(t, func(*testing.T) durable.Store { return durable.NewMemoryStore() })
+	e2etest.Run(t, func(*testing.T) *durable.Store { return durable.NewMemoryStore() })
 }

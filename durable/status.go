@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // RuntimeStatus is an instance's status, named as in Durable Functions.
@@ -66,7 +66,7 @@ func raw(s string) json.RawMessage {
 	return json.RawMessage(s)
 }
 
-func statusFrom(inst *backend.Instance) *Status {
+func statusFrom(inst *store.Instance) *Status {
 	st := &Status{
 		InstanceID: inst.InstanceID, Name: inst.Name, RuntimeStatus: inst.Status,
 		Input: raw(inst.Input), Output: raw(inst.Output), CustomStatus: raw(inst.CustomStatus),

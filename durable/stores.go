@@ -1,15 +1,16 @@
 package durable
 
 import (
-	"context"
-
+	"github.com/godurable/durablefunctions/internal/store"
 	"github.com/godurable/durablefunctions/internal/store/memory"
-	"github.com/godurable/durablefunctions/internal/store/sqlite"
 )
 
 // NewMemoryStore returns a store that keeps everything in memory: for tests
-// and quick experiments. Its state is lost when the process ends.
-func NewMemoryStore(opts ...StoreOption) Store {
+// and quick experiments. Its state is lost when the process ends. The other
+// stores have packages of their own, so that a program links only the
+// stores it uses: durable/sqlitestore (an embedded file, the default of the
+// function host) and durable/azurestore (Azure Storage, for many machines).
+func NewMemoryStore(opts ...StoreOption) *Store {
 	var o storeOptions
 	for _, opt := range opts {
 		opt(&o)
@@ -18,7 +19,7 @@ func NewMemoryStore(opts ...StoreOption) Store {
 	if o.clock != nil {
 		mo = append(mo, memory.WithClock(o.clock))
 	}
-	return memory.New(mo...)
+	return store.NewHandle(memory.New(mo...))
 }
 
 // StoreOption configures a store.
@@ -29,10 +30,3 @@ type storeOptions struct{ clock Clock }
 // WithStoreClock runs the store on c instead of the wall clock: messages
 // become visible when c reaches their time.
 func WithStoreClock(c Clock) StoreOption { return func(o *storeOptions) { o.clock = c } }
-
-// OpenSQLiteStore opens (creating if needed) the embedded store in the file
-// at path: the default for local runs, crash-safe, for one process at a
-// time.
-func OpenSQLiteStore(ctx context.Context, path string) (Store, error) {
-	return sqlite.Open(ctx, path)
-}

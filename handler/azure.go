@@ -13,7 +13,7 @@ import (
 // openAzureStorage opens the Azure Storage store for the task hub, from the
 // connection setting (a connection string, UseDevelopmentStorage=true, or an
 // identity-based <name>__accountName / __*ServiceUri group).
-func openAzureStorage(ctx context.Context, fa *bindings.App, choice bindings.StorageChoice, log *slog.Logger) (durable.Store, error) {
+func openAzureStorage(ctx context.Context, fa *bindings.App, choice bindings.StorageChoice, log *slog.Logger) (*durable.Store, error) {
 	sp := fa.Host.DurableTask.StorageProvider
 	s, err := azurestore.Open(ctx, azurestore.Options{
 		HubName:                        fa.Host.DurableTask.HubName,

@@ -14,6 +14,7 @@ import (
 
 	"github.com/godurable/durablefunctions/bindings"
 	"github.com/godurable/durablefunctions/durable"
+	"github.com/godurable/durablefunctions/durable/sqlitestore"
 )
 
 // Mode is how the binary was started.
@@ -105,7 +106,7 @@ func isLoopback(addr string) bool {
 }
 
 // openStore opens the store host.json and the settings choose.
-func openStore(ctx context.Context, fa *bindings.App, log *slog.Logger) (durable.Store, []durable.RuntimeOption, error) {
+func openStore(ctx context.Context, fa *bindings.App, log *slog.Logger) (*durable.Store, []durable.RuntimeOption, error) {
 	dt := fa.Host.DurableTask
 	choice := dt.ResolveStorage(fa.Dir, fa.Settings)
 	log.Info("durable: store selected", "store", string(choice.Type), "reason", choice.Reason, "hub", dt.HubName)
@@ -116,7 +117,7 @@ func openStore(ctx context.Context, fa *bindings.App, log *slog.Logger) (durable
 		if err := os.MkdirAll(filepath.Dir(choice.Path), 0o755); err != nil {
 			return nil, nil, fmt.Errorf("create the directory of %s: %w", choice.Path, err)
 		}
-		s, err := durable.OpenSQLiteStore(ctx, choice.Path)
+		s, err := sqlitestore.Open(ctx, choice.Path)
 		return s, nil, err
 	case bindings.StorageAzureStorage:
 		s, err := openAzureStorage(ctx, fa, choice, log)

@@ -11,7 +11,7 @@ import (
 
 // openAzure opens the Azure Storage store from the AzureWebJobsStorage
 // setting (e.g. UseDevelopmentStorage=true for Azurite) on a fresh hub.
-func openAzure(ctx context.Context) (durable.Store, func(), error) {
+func openAzure(ctx context.Context) (*durable.Store, func(), error) {
 	if os.Getenv("AzureWebJobsStorage") == "" {
 		return nil, nil, fmt.Errorf("set AzureWebJobsStorage (UseDevelopmentStorage=true for Azurite on 127.0.0.1:10000-10002)")
 	}
@@ -24,6 +24,11 @@ func openAzure(ctx context.Context) (durable.Store, func(), error) {
 		return nil, nil, err
 	}
 	return s, func() {
-		fmt.Fprintf(os.Stderr, "azure storage requests: %v (total %d)\n", s.Stats(), s.Stats().Total())
+		req := azurestore.Requests(s)
+		var total int64
+		for _, n := range req {
+			total += n
+		}
+		fmt.Fprintf(os.Stderr, "azure storage requests: %v (total %d)\n", req, total)
 	}, nil
 }

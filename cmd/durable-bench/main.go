@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/godurable/durablefunctions/durable"
+	"github.com/godurable/durablefunctions/durable/sqlitestore"
 )
 
 type result struct {
@@ -116,7 +117,7 @@ func run() error {
 	return nil
 }
 
-func openStore(ctx context.Context, name, path string) (durable.Store, func(), error) {
+func openStore(ctx context.Context, name, path string) (*durable.Store, func(), error) {
 	switch name {
 	case "memory":
 		return durable.NewMemoryStore(), func() {}, nil
@@ -130,7 +131,7 @@ func openStore(ctx context.Context, name, path string) (durable.Store, func(), e
 			path = filepath.Join(dir, "bench.db")
 			cleanup = func() { os.RemoveAll(dir) }
 		}
-		s, err := durable.OpenSQLiteStore(ctx, path)
+		s, err := sqlitestore.Open(ctx, path)
 		return s, cleanup, err
 	case "azurestorage":
 		return openAzure(ctx)

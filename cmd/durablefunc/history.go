@@ -13,6 +13,7 @@ import (
 	"github.com/godurable/durablefunctions/bindings"
 	"github.com/godurable/durablefunctions/durable"
 	"github.com/godurable/durablefunctions/durable/durabletest"
+	"github.com/godurable/durablefunctions/durable/sqlitestore"
 )
 
 const historyUsage = `usage:
@@ -60,7 +61,7 @@ func historyCommand(args []string, out io.Writer) error {
 		return fmt.Errorf("task hub %s: %w", path, err)
 	}
 	ctx := context.Background()
-	store, err := durable.OpenSQLiteStore(ctx, path)
+	store, err := sqlitestore.Open(ctx, path)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", path, err)
 	}

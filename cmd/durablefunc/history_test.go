@@ -11,6 +11,7 @@ import (
 
 	"github.com/godurable/durablefunctions/durable"
 	"github.com/godurable/durablefunctions/durable/durabletest"
+	"github.com/godurable/durablefunctions/durable/sqlitestore"
 )
 
 func hello(ctx *durable.OrchestrationContext) (any, error) {
@@ -32,7 +33,7 @@ func TestHistoryExport(t *testing.T) {
 	must(os.MkdirAll(filepath.Dir(path), 0o755))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	store, err := durable.OpenSQLiteStore(ctx, path)
+	store, err := sqlitestore.Open(ctx, path)
 	must(err)
 	reg := durable.NewRegistry()
 	must(reg.AddOrchestrator("Hello", hello))

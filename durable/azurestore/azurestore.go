@@ -2,8 +2,8 @@
 // that run on many machines. It is a package of its own so that programs
 // that do not use Azure Storage do not link the Azure SDK.
 //
-//	store, err := azurestore.Open(ctx, azurestore.Options{HubName: "MyHub", Setting: os.Getenv})
-//	rt := durable.NewRuntime(reg, store, durable.WithMaxTimerInterval(6*24*time.Hour, 3*24*time.Hour))
+//	st, err := azurestore.Open(ctx, azurestore.Options{HubName: "MyHub", Setting: os.Getenv})
+//	rt := durable.NewRuntime(reg, st, durable.WithMaxTimerInterval(6*24*time.Hour, 3*24*time.Hour))
 package azurestore
 
 import (
@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/godurable/durablefunctions/durable"
+	"github.com/godurable/durablefunctions/internal/store"
 	"github.com/godurable/durablefunctions/internal/store/azurestorage"
 )
 
@@ -39,7 +41,7 @@ type Options struct {
 // Storage, laid out like the Durable Task Framework's provider so that many
 // processes can share it. Use WithMaxTimerInterval(6 days, 3 days) on the
 // runtime: queue messages cannot be delayed longer.
-func Open(ctx context.Context, o Options) (*Store, error) {
+func Open(ctx context.Context, o Options) (*durable.Store, error) {
 	name := o.ConnectionName
 	if name == "" {
 		name = "AzureWebJobsStorage"
@@ -61,16 +63,16 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{Store: s}, nil
+	return store.NewHandle(s), nil
 }
 
-// Store is a durable.Store in Azure Storage.
-type Store struct {
-	*azurestorage.Store
-}
-
-// Requests returns how many storage requests the store made, by kind
-// ("queue.enqueue", "table.write", ...): Azure Storage bills per request.
-func (s *Store) Requests() map[string]int64 {
-	return s.Stats()
+// Requests returns how many storage requests st made since it was opened,
+// by kind ("queue.enqueue", "table.write", ...): Azure Storage bills per
+// request. It returns nil when st is not an Azure Storage store.
+func Requests(st *durable.Store) map[string]int64 {
+	s, ok := store.Unwrap(st).(*azurestorage.Store)
+	if !ok {
+		return nil
+	}
+	return map[string]int64(s.Stats())
 }

@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/vclock"
+	"github.com/godurable/durablefunctions/internal/virtualclock"
 )
 
 // DefaultStartTime is where an Env's virtual clock starts unless
@@ -13,7 +13,7 @@ var DefaultStartTime = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // virtualClock is the Env's clock: time stands still while the engine has
 // work and jumps to the next due message when it has none. It is a
-// durable.Clock (and a backend.Clock).
+// durable.Clock (and a store.Clock).
 type virtualClock struct {
 	// now is where the clock starts. The Env's options set it while New
 	// builds the Env, before anything tells time, so the clock itself is
@@ -21,11 +21,11 @@ type virtualClock struct {
 	now time.Time
 
 	once sync.Once
-	c    *vclock.Clock
+	c    *virtualclock.Clock
 }
 
-func (c *virtualClock) clock() *vclock.Clock {
-	c.once.Do(func() { c.c = vclock.New(c.now) })
+func (c *virtualClock) clock() *virtualclock.Clock {
+	c.once.Do(func() { c.c = virtualclock.New(c.now) })
 	return c.c
 }
 

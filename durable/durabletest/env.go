@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/godurable/durablefunctions/durable"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // TB is the part of testing.TB the kit uses: pass the test's *testing.T
@@ -93,7 +94,7 @@ func New(t TB, opts ...Option) *Env {
 	if e.logger != nil {
 		ropts = append(ropts, durable.WithLogger(e.logger))
 	}
-	e.rt = durable.NewRuntime(e.reg, e.store, ropts...)
+	e.rt = durable.NewRuntime(e.reg, store.NewHandle(e.store), ropts...)
 	e.client = e.rt.Client()
 	e.must(e.reg.AddOrchestrator(callEntityOrchestrator, callEntity))
 	t.Cleanup(func() {

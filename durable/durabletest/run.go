@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/godurable/durablefunctions/durable"
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/engine"
 	"github.com/godurable/durablefunctions/internal/history"
 	"github.com/godurable/durablefunctions/internal/replay"
+	"github.com/godurable/durablefunctions/internal/store"
 	"github.com/godurable/durablefunctions/internal/testkit"
 )
 
@@ -297,7 +297,7 @@ func pendingTasks(h []*history.Event) pending {
 	return p
 }
 
-func decodeEntityRow(inst *backend.Instance) string {
+func decodeEntityRow(inst *store.Instance) string {
 	st, err := engine.DecodeEntityState(inst.Input)
 	if err != nil {
 		return "(unreadable state)"

@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 	"github.com/godurable/durablefunctions/internal/store/memory"
 )
 
@@ -28,22 +28,22 @@ func (s *observedStore) ring() {
 	}
 }
 
-func (s *observedStore) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem, c *backend.OrchestrationCommit) error {
+func (s *observedStore) CompleteOrchestrationWorkItem(ctx context.Context, wi *store.OrchestrationWorkItem, c *store.OrchestrationCommit) error {
 	defer s.ring()
 	return s.Store.CompleteOrchestrationWorkItem(ctx, wi, c)
 }
 
-func (s *observedStore) AbandonOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem, retryAfter time.Duration) error {
+func (s *observedStore) AbandonOrchestrationWorkItem(ctx context.Context, wi *store.OrchestrationWorkItem, retryAfter time.Duration) error {
 	defer s.ring()
 	return s.Store.AbandonOrchestrationWorkItem(ctx, wi, retryAfter)
 }
 
-func (s *observedStore) CompleteActivityWorkItem(ctx context.Context, wi *backend.ActivityWorkItem, result *history.Event) error {
+func (s *observedStore) CompleteActivityWorkItem(ctx context.Context, wi *store.ActivityWorkItem, result *history.Event) error {
 	defer s.ring()
 	return s.Store.CompleteActivityWorkItem(ctx, wi, result)
 }
 
-func (s *observedStore) AbandonActivityWorkItem(ctx context.Context, wi *backend.ActivityWorkItem, retryAfter time.Duration) error {
+func (s *observedStore) AbandonActivityWorkItem(ctx context.Context, wi *store.ActivityWorkItem, retryAfter time.Duration) error {
 	defer s.ring()
 	return s.Store.AbandonActivityWorkItem(ctx, wi, retryAfter)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/godurable/durablefunctions/durable"
 	"github.com/godurable/durablefunctions/internal/azurite"
+	"github.com/godurable/durablefunctions/internal/store"
 	"github.com/godurable/durablefunctions/internal/store/azurestorage"
 )
 
@@ -95,7 +96,7 @@ func measure(t *testing.T, inst *azurite.Instance, sc costScenario) costResult {
 		Logger:     logger(),
 	}
 	s := openStore(t, cfg)
-	rt := durable.NewRuntime(registry(), s, durable.WithMaxTimerInterval(6*24*time.Hour, 3*24*time.Hour), durable.WithLogger(logger()))
+	rt := durable.NewRuntime(registry(), store.NewHandle(s), durable.WithMaxTimerInterval(6*24*time.Hour, 3*24*time.Hour), durable.WithLogger(logger()))
 	rt.Start()
 	defer rt.Close(context.Background())
 	c := rt.Client()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/godurable/durablefunctions/durable"
 	"github.com/godurable/durablefunctions/internal/azurite"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // TestAzuriteOutage stops Azurite for 10 s while 50 orchestrations (chains
@@ -31,7 +32,7 @@ func TestAzuriteOutage(t *testing.T) {
 
 	hub := uniqueHub("fault")
 	s := openStore(t, storeConfig(inst.ConnectionString(), hub, "solo"))
-	rt := durable.NewRuntime(registry(), s, durable.WithMaxTimerInterval(6*24*time.Hour, 3*24*time.Hour), durable.WithLogger(logger()))
+	rt := durable.NewRuntime(registry(), store.NewHandle(s), durable.WithMaxTimerInterval(6*24*time.Hour, 3*24*time.Hour), durable.WithLogger(logger()))
 	rt.Start()
 	defer rt.Close(context.Background())
 	c := rt.Client()

@@ -17,6 +17,7 @@ import (
 	"github.com/godurable/durablefunctions/durable"
 	"github.com/godurable/durablefunctions/internal/azurite"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 	"github.com/godurable/durablefunctions/internal/store/azurestorage"
 )
 
@@ -41,7 +42,7 @@ func child() int {
 		fmt.Fprintln(os.Stderr, worker, "open:", err)
 		return 1
 	}
-	rt := durable.NewRuntime(registry(), s, durable.WithMaxTimerInterval(6*24*time.Hour, 3*24*time.Hour), durable.WithLogger(logger()))
+	rt := durable.NewRuntime(registry(), store.NewHandle(s), durable.WithMaxTimerInterval(6*24*time.Hour, 3*24*time.Hour), durable.WithLogger(logger()))
 	rt.Start()
 	if spec := os.Getenv(childJobsEnv); spec != "" {
 		var prefix string
@@ -271,7 +272,7 @@ func TestMultiWorkerKillAndReplace(t *testing.T) {
 func verifyJobs(t *testing.T, inst *azurite.Instance, hub string, jobs []job) {
 	t.Helper()
 	s := openStore(t, storeConfig(inst.ConnectionString(), hub, "verifier"))
-	rt := durable.NewRuntime(registry(), s, durable.WithMaxTimerInterval(6*24*time.Hour, 3*24*time.Hour), durable.WithLogger(logger()))
+	rt := durable.NewRuntime(registry(), store.NewHandle(s), durable.WithMaxTimerInterval(6*24*time.Hour, 3*24*time.Hour), durable.WithLogger(logger()))
 	rt.Start()
 	defer rt.Close(context.Background())
 	c := rt.Client()

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/godurable/durablefunctions/durable"
+	"github.com/godurable/durablefunctions/durable/sqlitestore"
 	"github.com/godurable/durablefunctions/internal/history"
 )
 
@@ -112,7 +113,7 @@ func TestMain(m *testing.M) {
 // killed, or, with DURABLE_CRASHTEST_FINISH, until everything completed.
 func child(db string, sc scenario) int {
 	ctx := context.Background()
-	store, err := durable.OpenSQLiteStore(ctx, db)
+	store, err := sqlitestore.Open(ctx, db)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "open:", err)
 		return 1
@@ -240,7 +241,7 @@ func withClient(t *testing.T, db string, sc scenario, fn func(c *durable.Client)
 
 func withRuntime(t *testing.T, db string, sc scenario, run bool, fn func(c *durable.Client)) {
 	ctx := context.Background()
-	store, err := durable.OpenSQLiteStore(ctx, db)
+	store, err := sqlitestore.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}

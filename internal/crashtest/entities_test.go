@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/godurable/durablefunctions/durable"
+	"github.com/godurable/durablefunctions/durable/sqlitestore"
 )
 
 // The entity workload: 100 TransferFunds among 5 accounts (some too poor)
@@ -201,7 +202,7 @@ func verifyEntities(t *testing.T, c *durable.Client) {
 
 func TestEntityInvariantsHoldUnderConcurrency(t *testing.T) {
 	ctx := context.Background()
-	store, err := durable.OpenSQLiteStore(ctx, filepath.Join(t.TempDir(), "entities.db"))
+	store, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "entities.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

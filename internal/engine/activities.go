@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // activityLoop runs one activity work item.
@@ -40,7 +40,7 @@ func (e *Engine) activityLoop(ctx context.Context) error {
 // completeActivity reports an activity's result. The activity has run, so
 // a store that does not answer (an outage, a network fault) is retried for
 // a while before the request is given back to run again.
-func (e *Engine) completeActivity(ctx context.Context, wi *backend.ActivityWorkItem, result *history.Event) error {
+func (e *Engine) completeActivity(ctx context.Context, wi *store.ActivityWorkItem, result *history.Event) error {
 	stopping := ctx.Done()
 	ctx = context.WithoutCancel(ctx)
 	var err error
@@ -54,12 +54,12 @@ retry:
 			}
 		}
 		err = e.be.CompleteActivityWorkItem(ctx, wi, result)
-		if err == nil || errors.Is(err, backend.ErrWorkItemLost) || errors.Is(err, backend.ErrClosed) {
+		if err == nil || errors.Is(err, store.ErrWorkItemLost) || errors.Is(err, store.ErrClosed) {
 			return err
 		}
 		e.log.Warn("durable: reporting an activity result failed; retrying", "instanceId", wi.InstanceID, "activity", wi.Event.Name, "attempt", attempt+1, "error", err)
 	}
-	if aerr := e.be.AbandonActivityWorkItem(ctx, wi, backoff(wi.DequeueCount)); aerr != nil && !errors.Is(aerr, backend.ErrWorkItemLost) {
+	if aerr := e.be.AbandonActivityWorkItem(ctx, wi, backoff(wi.DequeueCount)); aerr != nil && !errors.Is(aerr, store.ErrWorkItemLost) {
 		err = errors.Join(err, fmt.Errorf("abandon: %w", aerr))
 	}
 	return err

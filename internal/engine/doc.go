@@ -1,5 +1,5 @@
 // Package engine runs a task hub: dispatchers take orchestration, entity and
-// activity work items from a backend.Backend, run user code through an
+// activity work items from a store.Store, run user code through an
 // Executor, and commit the outcome.
 //
 // The engine owns every decision about what a message means: starting and

@@ -8,9 +8,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
 	"github.com/godurable/durablefunctions/internal/replay"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // Executor runs user code. durable.Registry implements it.
@@ -47,17 +47,17 @@ type Options struct {
 	// than this, in the background.
 	Retention time.Duration
 	Logger    *slog.Logger
-	Clock     backend.Clock
+	Clock     store.Clock
 }
 
 // Engine runs dispatchers over a backend.
 type Engine struct {
-	be       backend.Backend
+	be       store.Store
 	exec     Executor
 	entities EntityExecutor
 	opts     Options
 	log      *slog.Logger
-	clock    backend.Clock
+	clock    store.Clock
 
 	watch watchers
 
@@ -69,7 +69,7 @@ type Engine struct {
 }
 
 // New returns an engine; call Start to run its dispatchers.
-func New(be backend.Backend, exec Executor, opts Options) *Engine {
+func New(be store.Store, exec Executor, opts Options) *Engine {
 	cores := runtime.GOMAXPROCS(0)
 	if opts.MaxConcurrentOrchestrations <= 0 {
 		opts.MaxConcurrentOrchestrations = 10 * cores
@@ -90,7 +90,7 @@ func New(be backend.Backend, exec Executor, opts Options) *Engine {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Clock == nil {
-		opts.Clock = backend.SystemClock{}
+		opts.Clock = store.SystemClock{}
 	}
 	e := &Engine{be: be, exec: exec, opts: opts, log: opts.Logger, clock: opts.Clock}
 	if ee, ok := exec.(EntityExecutor); ok {
@@ -99,8 +99,8 @@ func New(be backend.Backend, exec Executor, opts Options) *Engine {
 	return e
 }
 
-// Backend returns the engine's store.
-func (e *Engine) Backend() backend.Backend { return e.be }
+// Store returns the engine's store.
+func (e *Engine) Store() store.Store { return e.be }
 
 // Start launches the dispatchers. They run until Stop.
 func (e *Engine) Start() {
@@ -112,11 +112,11 @@ func (e *Engine) Start() {
 	e.started = true
 	e.workCtx, e.cancel = context.WithCancel(context.Background())
 	e.spawn(e.opts.MaxConcurrentOrchestrations, func(ctx context.Context) error {
-		return e.orchestrationLoop(ctx, backend.Orchestrations)
+		return e.orchestrationLoop(ctx, store.Orchestrations)
 	})
 	if e.entities != nil {
 		e.spawn(e.opts.MaxConcurrentEntities, func(ctx context.Context) error {
-			return e.orchestrationLoop(ctx, backend.Entities)
+			return e.orchestrationLoop(ctx, store.Entities)
 		})
 	}
 	e.spawn(e.opts.MaxConcurrentActivities, e.activityLoop)
@@ -139,7 +139,7 @@ func (e *Engine) spawn(n int, loop func(context.Context) error) {
 				if err == nil {
 					continue
 				}
-				if e.workCtx.Err() != nil || errors.Is(err, backend.ErrClosed) {
+				if e.workCtx.Err() != nil || errors.Is(err, store.ErrClosed) {
 					return
 				}
 				e.log.Warn("durable: dispatcher error; retrying", "error", err)

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
 	"github.com/godurable/durablefunctions/internal/replay"
+	"github.com/godurable/durablefunctions/internal/store"
 	"github.com/godurable/durablefunctions/internal/store/memory"
 )
 
@@ -28,12 +28,12 @@ func (echo) RunActivity(context.Context, string, string, string) (string, *histo
 	return "", nil
 }
 
-func waitCompleted(t *testing.T, be backend.Backend, id string) *backend.Instance {
+func waitCompleted(t *testing.T, be store.Store, id string) *store.Instance {
 	t.Helper()
 	return waitCompletedWithin(t, be, id, 5*time.Second)
 }
 
-func waitCompletedWithin(t *testing.T, be backend.Backend, id string, d time.Duration) *backend.Instance {
+func waitCompletedWithin(t *testing.T, be store.Store, id string, d time.Duration) *store.Instance {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for {
@@ -56,13 +56,13 @@ func TestAStartOlderThanTheCurrentExecutionDoesNotReplaceIt(t *testing.T) {
 	ctx := context.Background()
 	staleAt := time.Now().UTC()
 	time.Sleep(2 * time.Millisecond)
-	if err := be.CreateInstance(ctx, history.NewExecutionStarted(time.Now().UTC(), "Echo", "x", "exec-b", `"second"`, nil, nil), backend.CreateOptions{}); err != nil {
+	if err := be.CreateInstance(ctx, history.NewExecutionStarted(time.Now().UTC(), "Echo", "x", "exec-b", `"second"`, nil, nil), store.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	done := waitCompleted(t, be, "x")
 	// The start a dead creator queued before the row of exec-b was written.
 	stale := history.NewExecutionStarted(staleAt, "Echo", "x", "exec-a", `"first"`, nil, nil)
-	if err := be.SendMessages(ctx, backend.Message{InstanceID: "x", ExecutionID: "exec-a", Event: stale}); err != nil {
+	if err := be.SendMessages(ctx, store.Message{InstanceID: "x", ExecutionID: "exec-a", Event: stale}); err != nil {
 		t.Fatal(err)
 	}
 	waitIdle(t, be)
@@ -74,7 +74,7 @@ func TestAStartOlderThanTheCurrentExecutionDoesNotReplaceIt(t *testing.T) {
 		t.Fatalf("the stale start replaced the execution: %+v", inst)
 	}
 	// A genuine replacement, made after exec-b finished, still replaces it.
-	if err := be.CreateInstance(ctx, history.NewExecutionStarted(time.Now().UTC(), "Echo", "x", "exec-c", `"third"`, nil, nil), backend.CreateOptions{}); err != nil {
+	if err := be.CreateInstance(ctx, history.NewExecutionStarted(time.Now().UTC(), "Echo", "x", "exec-c", `"third"`, nil, nil), store.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if inst := waitCompleted(t, be, "x"); inst.ExecutionID != "exec-c" || inst.Output != `"third"` {
@@ -103,14 +103,14 @@ type flakyStore struct {
 
 var errUnreachable = errors.New("dial tcp: connection refused")
 
-func (f *flakyStore) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem, c *backend.OrchestrationCommit) error {
+func (f *flakyStore) CompleteOrchestrationWorkItem(ctx context.Context, wi *store.OrchestrationWorkItem, c *store.OrchestrationCommit) error {
 	if f.orchFails.Add(-1) >= 0 {
 		return errUnreachable
 	}
 	return f.Store.CompleteOrchestrationWorkItem(ctx, wi, c)
 }
 
-func (f *flakyStore) CompleteActivityWorkItem(ctx context.Context, wi *backend.ActivityWorkItem, result *history.Event) error {
+func (f *flakyStore) CompleteActivityWorkItem(ctx context.Context, wi *store.ActivityWorkItem, result *history.Event) error {
 	if f.actFails.Add(-1) >= 0 {
 		return errUnreachable
 	}
@@ -142,7 +142,7 @@ func TestCommitsThatFailBecauseTheStoreIsUnreachableAreRetried(t *testing.T) {
 	e := New(be, exec, Options{})
 	e.Start()
 	defer e.Stop(context.Background())
-	if err := be.CreateInstance(context.Background(), history.NewExecutionStarted(time.Now().UTC(), "CallsOne", "i", "e1", "", nil, nil), backend.CreateOptions{}); err != nil {
+	if err := be.CreateInstance(context.Background(), history.NewExecutionStarted(time.Now().UTC(), "CallsOne", "i", "e1", "", nil, nil), store.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	inst := waitCompletedWithin(t, be, "i", 30*time.Second)

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
 	"github.com/godurable/durablefunctions/internal/replay"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // EntityBatch is a batch of operations for one entity.
@@ -62,8 +62,8 @@ type EntitySignal struct {
 // entityOrEventMessage turns an EventSent action into the message its
 // target receives: entity operations travel as EventRaised named "op",
 // delayed to their scheduled time.
-func entityOrEventMessage(now time.Time, a *history.Event) backend.Message {
-	m := backend.Message{InstanceID: a.InstanceID, Event: history.NewEventRaised(now, a.Name, a.Input)}
+func entityOrEventMessage(now time.Time, a *history.Event) store.Message {
+	m := store.Message{InstanceID: a.InstanceID, Event: history.NewEventRaised(now, a.Name, a.Input)}
 	if a.Name == replay.EntityOperationEvent {
 		var req replay.EntityRequest
 		if json.Unmarshal([]byte(a.Input), &req) == nil && !req.ScheduledTime.IsZero() {
@@ -102,7 +102,7 @@ func DecodeEntityState(input string) (*EntitySchedulerState, error) {
 	return st, nil
 }
 
-func isNotFound(err error) bool { return err != nil && errors.Is(err, backend.ErrNotFound) }
+func isNotFound(err error) bool { return err != nil && errors.Is(err, store.ErrNotFound) }
 
 // heldLocks returns the entities whose locks the execution requested and
 // has not released, from its history.
@@ -132,7 +132,7 @@ func (ep *episode) releaseLocks() {
 	}
 	body, _ := json.Marshal(replay.EntityRelease{ParentInstance: ep.inst.InstanceID, LockRequestID: reqID})
 	for _, id := range ids {
-		ep.out.Messages = append(ep.out.Messages, backend.Message{InstanceID: id,
+		ep.out.Messages = append(ep.out.Messages, store.Message{InstanceID: id,
 			Event: history.NewEventRaised(ep.now, replay.EntityReleaseEvent, string(body))})
 	}
 }

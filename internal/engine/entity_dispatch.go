@@ -7,27 +7,27 @@ import (
 	"strings"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
 	"github.com/godurable/durablefunctions/internal/replay"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // entityRun is the state of one entity work item.
 type entityRun struct {
 	e     *Engine
-	wi    *backend.OrchestrationWorkItem
+	wi    *store.OrchestrationWorkItem
 	now   time.Time
 	id    string // "@name@key"
 	name  string
 	key   string
 	state *EntitySchedulerState
-	out   backend.OrchestrationCommit
+	out   store.OrchestrationCommit
 }
 
 // processEntity queues the entity's new requests, runs what the lock allows
 // in batches, and writes the new scheduler state. Entities keep no history:
 // their row holds everything.
-func (e *Engine) processEntity(wi *backend.OrchestrationWorkItem) (*backend.OrchestrationCommit, time.Duration) {
+func (e *Engine) processEntity(wi *store.OrchestrationWorkItem) (*store.OrchestrationCommit, time.Duration) {
 	name, key, _ := strings.Cut(strings.TrimPrefix(wi.InstanceID, "@"), "@")
 	r := &entityRun{e: e, wi: wi, now: e.clock.Now(), id: wi.InstanceID, name: name, key: key}
 	st, err := DecodeEntityState("")
@@ -50,7 +50,7 @@ func (e *Engine) processEntity(wi *backend.OrchestrationWorkItem) (*backend.Orch
 }
 
 // receive passes a request (or a lock release) to the sorter.
-func (r *entityRun) receive(m *backend.Message) {
+func (r *entityRun) receive(m *store.Message) {
 	ev := m.Event
 	if ev.EventType != history.EventRaised {
 		return
@@ -175,7 +175,7 @@ func (r *entityRun) lock(req *replay.EntityRequest) {
 		fwd.Position++
 		fwd.Predecessor = "" // forwarded lock requests are not ordered
 		body, _ := json.Marshal(&fwd)
-		r.out.Messages = append(r.out.Messages, backend.Message{InstanceID: fwd.LockSet[fwd.Position],
+		r.out.Messages = append(r.out.Messages, store.Message{InstanceID: fwd.LockSet[fwd.Position],
 			Event: history.NewEventRaised(r.now, replay.EntityOperationEvent, string(body))})
 		return
 	}
@@ -187,7 +187,7 @@ func (r *entityRun) respond(req *replay.EntityRequest, resp replay.EntityRespons
 		return
 	}
 	body, _ := json.Marshal(&resp)
-	r.out.Messages = append(r.out.Messages, backend.Message{InstanceID: req.ParentInstance, ExecutionID: req.ParentExecution,
+	r.out.Messages = append(r.out.Messages, store.Message{InstanceID: req.ParentInstance, ExecutionID: req.ParentExecution,
 		Event: history.NewEventRaised(r.now, req.ID, string(body))})
 }
 
@@ -236,18 +236,18 @@ func (r *entityRun) emit(a EntityAction) {
 			req.Predecessor, req.PredecessorTime = r.predecessorFor(a.Signal.Target, id)
 		}
 		body, _ := json.Marshal(&req)
-		r.out.Messages = append(r.out.Messages, backend.Message{InstanceID: a.Signal.Target, VisibleAt: a.Signal.At,
+		r.out.Messages = append(r.out.Messages, store.Message{InstanceID: a.Signal.Target, VisibleAt: a.Signal.At,
 			Event: history.NewEventRaised(r.now, replay.EntityOperationEvent, string(body))})
 	case a.Start != nil:
 		id := a.Start.OrchestrationInstance.InstanceID
-		r.out.Messages = append(r.out.Messages, backend.Message{InstanceID: id, Event: a.Start})
+		r.out.Messages = append(r.out.Messages, store.Message{InstanceID: id, Event: a.Start})
 	}
 }
 
-func (r *entityRun) commit() *backend.OrchestrationCommit {
+func (r *entityRun) commit() *store.OrchestrationCommit {
 	body, _ := json.Marshal(r.state)
 	status, _ := json.Marshal(map[string]any{"entityExists": r.state.Exists, "queueSize": len(r.state.Queue), "lockedBy": nullable(r.state.LockedBy)})
-	inst := &backend.Instance{InstanceID: r.id, Name: r.name, ExecutionID: "entity", Status: history.StatusRunning,
+	inst := &store.Instance{InstanceID: r.id, Name: r.name, ExecutionID: "entity", Status: history.StatusRunning,
 		Input: string(body), CustomStatus: string(status), CreatedAt: r.now, LastUpdatedAt: r.now}
 	if old := r.wi.Instance; old != nil && !old.CreatedAt.IsZero() {
 		inst.CreatedAt = old.CreatedAt

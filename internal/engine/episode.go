@@ -3,9 +3,9 @@ package engine
 import (
 	"fmt"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
 	"github.com/godurable/durablefunctions/internal/replay"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // run replays the orchestrator over its history plus events and turns the
@@ -65,7 +65,7 @@ func (ep *episode) dispatch(a *history.Event) {
 	case history.TaskScheduled:
 		ep.out.Activities = append(ep.out.Activities, a)
 	case history.TimerCreated:
-		ep.out.Messages = append(ep.out.Messages, backend.Message{
+		ep.out.Messages = append(ep.out.Messages, store.Message{
 			InstanceID: inst.InstanceID, ExecutionID: inst.ExecutionID,
 			Event: history.NewTimerFired(ep.now, a.EventID, a.FireAt), VisibleAt: a.FireAt,
 		})
@@ -82,7 +82,7 @@ func (ep *episode) startChild(created *history.Event, execID string) {
 	start := history.NewExecutionStarted(ep.now, created.Name, created.InstanceID, execID, created.Input,
 		&history.ParentInstance{Name: inst.Name, TaskScheduleID: created.EventID,
 			OrchestrationInstance: &history.OrchestrationInstance{InstanceID: inst.InstanceID, ExecutionID: inst.ExecutionID}}, nil)
-	ep.out.Messages = append(ep.out.Messages, backend.Message{InstanceID: created.InstanceID, Event: start})
+	ep.out.Messages = append(ep.out.Messages, store.Message{InstanceID: created.InstanceID, Event: start})
 }
 
 // finish ends the execution and reports to the parent.
@@ -110,7 +110,7 @@ func (ep *episode) notifyParent(status history.RuntimeStatus, output string, fai
 		}
 		ev = history.NewSubOrchestrationFailed(ep.now, p.TaskScheduleID, failure)
 	}
-	ep.out.Messages = append(ep.out.Messages, backend.Message{
+	ep.out.Messages = append(ep.out.Messages, store.Message{
 		InstanceID: p.OrchestrationInstance.InstanceID, ExecutionID: p.OrchestrationInstance.ExecutionID, Event: ev,
 	})
 }
@@ -149,15 +149,15 @@ func (ep *episode) continueAsNew(res *replay.Result) {
 	}
 	ep.replace, ep.hist, ep.appended = true, nil, nil
 	inst.ExecutionID, inst.Status, inst.Input, inst.Output, inst.Failure = execID, history.StatusContinuedAsNew, res.NewInput, "", nil
-	msgs := []backend.Message{{InstanceID: inst.InstanceID, ExecutionID: execID, Event: start}}
+	msgs := []store.Message{{InstanceID: inst.InstanceID, ExecutionID: execID, Event: start}}
 	for _, ev := range res.CarryOver {
-		msgs = append(msgs, backend.Message{InstanceID: inst.InstanceID, ExecutionID: execID, Event: history.NewEventRaised(ep.now, ev.Name, ev.Input)})
+		msgs = append(msgs, store.Message{InstanceID: inst.InstanceID, ExecutionID: execID, Event: history.NewEventRaised(ep.now, ev.Name, ev.Input)})
 	}
 	ep.out.Messages = append(ep.out.Messages, msgs...)
 }
 
 // commit assembles the store commit.
-func (ep *episode) commit() *backend.OrchestrationCommit {
+func (ep *episode) commit() *store.OrchestrationCommit {
 	ep.out.Instance = ep.inst
 	ep.out.ReplaceHistory = ep.replace
 	if ep.replace {

@@ -9,12 +9,12 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // orchestrationLoop takes one work item of kind and processes it.
-func (e *Engine) orchestrationLoop(ctx context.Context, kind backend.WorkKind) error {
+func (e *Engine) orchestrationLoop(ctx context.Context, kind store.WorkKind) error {
 	wi, err := e.be.NextOrchestrationWorkItem(ctx, kind)
 	if err != nil {
 		return err
@@ -28,7 +28,7 @@ func (e *Engine) orchestrationLoop(ctx context.Context, kind backend.WorkKind) e
 		// work item locked: give it back so that it is replayed once the
 		// store answers again. After a lost race the abandon fails with
 		// ErrWorkItemLost, which is expected.
-		if aerr := e.be.AbandonOrchestrationWorkItem(context.WithoutCancel(ctx), wi, backoff(maxDequeue(wi))); aerr != nil && !errors.Is(aerr, backend.ErrWorkItemLost) {
+		if aerr := e.be.AbandonOrchestrationWorkItem(context.WithoutCancel(ctx), wi, backoff(maxDequeue(wi))); aerr != nil && !errors.Is(aerr, store.ErrWorkItemLost) {
 			err = errors.Join(err, fmt.Errorf("abandon: %w", aerr))
 		}
 		return fmt.Errorf("instance %s: commit: %w", wi.InstanceID, err)
@@ -39,20 +39,20 @@ func (e *Engine) orchestrationLoop(ctx context.Context, kind backend.WorkKind) e
 
 // safeProcess never lets a bug in processing take the process down: the
 // work item is abandoned and retried with back-off.
-func (e *Engine) safeProcess(wi *backend.OrchestrationWorkItem, kind backend.WorkKind) (c *backend.OrchestrationCommit, retry time.Duration) {
+func (e *Engine) safeProcess(wi *store.OrchestrationWorkItem, kind store.WorkKind) (c *store.OrchestrationCommit, retry time.Duration) {
 	defer func() {
 		if p := recover(); p != nil {
 			e.log.Error("durable: processing a work item panicked; it will be retried", "instanceId", wi.InstanceID, "panic", p)
 			c, retry = nil, backoff(maxDequeue(wi))
 		}
 	}()
-	if kind == backend.Entities {
+	if kind == store.Entities {
 		return e.processEntity(wi)
 	}
 	return e.processOrchestration(wi)
 }
 
-func maxDequeue(wi *backend.OrchestrationWorkItem) int {
+func maxDequeue(wi *store.OrchestrationWorkItem) int {
 	n := 0
 	for _, m := range wi.Messages {
 		n = max(n, m.DequeueCount)
@@ -72,9 +72,9 @@ func backoff(n int) time.Duration {
 // episode is the state of one work item as it is processed.
 type episode struct {
 	e    *Engine
-	wi   *backend.OrchestrationWorkItem
+	wi   *store.OrchestrationWorkItem
 	now  time.Time
-	inst *backend.Instance // the row as it will be written
+	inst *store.Instance // the row as it will be written
 	// hist is the stored history of the current execution; appended events
 	// are new in this commit.
 	hist     []*history.Event
@@ -82,10 +82,10 @@ type episode struct {
 	appended []*history.Event
 	// opened is set once this commit has an OrchestratorStarted.
 	opened bool
-	out    backend.OrchestrationCommit
+	out    store.OrchestrationCommit
 }
 
-func (e *Engine) processOrchestration(wi *backend.OrchestrationWorkItem) (*backend.OrchestrationCommit, time.Duration) {
+func (e *Engine) processOrchestration(wi *store.OrchestrationWorkItem) (*store.OrchestrationCommit, time.Duration) {
 	ep := &episode{e: e, wi: wi, now: e.clock.Now(), hist: wi.History}
 	if wi.Instance != nil {
 		cp := *wi.Instance
@@ -141,7 +141,7 @@ func completionID(ev *history.Event) int {
 // execution when the instance is new, finished, or was created for exactly
 // this execution, and refuses a second start of an active instance. It
 // returns the remaining messages.
-func (ep *episode) startIfRequested(msgs []*backend.Message) []*backend.Message {
+func (ep *episode) startIfRequested(msgs []*store.Message) []*store.Message {
 	rest := msgs[:0:0]
 	for _, m := range msgs {
 		if m.Event.EventType != history.ExecutionStarted {
@@ -179,7 +179,7 @@ func (ep *episode) start(ev *history.Event) {
 	if inst != nil && inst.ExecutionID == execID && !inst.CreatedAt.IsZero() {
 		created = inst.CreatedAt
 	}
-	ep.inst = &backend.Instance{
+	ep.inst = &store.Instance{
 		InstanceID: ep.wi.InstanceID, ExecutionID: execID, Name: ev.Name,
 		Status: history.StatusRunning, Input: ev.Input, CreatedAt: created, LastUpdatedAt: ep.now,
 	}
@@ -212,7 +212,7 @@ func (ep *episode) start(ev *history.Event) {
 // between leaves the start queued, and a second create of the same id can
 // run and finish first; the late start must not replace that execution.
 // A genuine replacement of a finished instance is made after it.
-func staleStart(ev *history.Event, inst *backend.Instance) bool {
+func staleStart(ev *history.Event, inst *store.Instance) bool {
 	return ev.ParentInstance == nil && !inst.CreatedAt.IsZero() && ev.Timestamp.Before(inst.CreatedAt)
 }
 
@@ -226,7 +226,7 @@ func hasStarted(hist []*history.Event) bool {
 }
 
 // rejectStart tells a parent that the sub-orchestration id it chose is taken.
-func (ep *episode) rejectStart(ev *history.Event, inst *backend.Instance) {
+func (ep *episode) rejectStart(ev *history.Event, inst *store.Instance) {
 	p := ev.ParentInstance
 	if p == nil || p.OrchestrationInstance == nil {
 		ep.e.log.Warn("durable: ignoring a start request for an active instance", "instanceId", ep.wi.InstanceID)
@@ -234,7 +234,7 @@ func (ep *episode) rejectStart(ev *history.Event, inst *backend.Instance) {
 	}
 	f := &history.FailureDetails{ErrorType: "InstanceExists", ErrorMessage: fmt.Sprintf(
 		"an orchestration instance with id '%s' already exists and is %s", ep.wi.InstanceID, inst.Status)}
-	ep.out.Messages = append(ep.out.Messages, backend.Message{
+	ep.out.Messages = append(ep.out.Messages, store.Message{
 		InstanceID: p.OrchestrationInstance.InstanceID, ExecutionID: p.OrchestrationInstance.ExecutionID,
 		Event: history.NewSubOrchestrationFailed(ep.now, p.TaskScheduleID, f),
 	})
@@ -247,7 +247,7 @@ func (ep *episode) appendNew(evs ...*history.Event) {
 
 // apply processes the remaining messages in queue order: control messages
 // change the status, other events are collected for the next episode.
-func (ep *episode) apply(msgs []*backend.Message) {
+func (ep *episode) apply(msgs []*store.Message) {
 	var events []*history.Event
 	completed := completedTasks(ep.hist)
 	scheduled := len(completed)
@@ -345,7 +345,7 @@ func completedTasks(hist []*history.Event) []bool {
 	return done
 }
 
-func (ep *episode) poison(m *backend.Message) {
+func (ep *episode) poison(m *store.Message) {
 	ep.e.log.Error("durable: a message was delivered too many times; failing the instance",
 		"instanceId", ep.wi.InstanceID, "event", m.Event.EventType.String(), "dequeueCount", m.DequeueCount)
 	if !ep.inst.Status.IsTerminal() {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // retain purges finished instances older than the retention period, every
@@ -14,7 +14,7 @@ func (e *Engine) retain(ctx context.Context) {
 	period := e.opts.Retention
 	every := min(max(period/10, time.Minute), time.Hour)
 	for {
-		n, err := e.be.PurgeInstances(ctx, &backend.PurgeFilter{Kind: backend.OnlyOrchestrations, CompletedTo: e.clock.Now().Add(-period)})
+		n, err := e.be.PurgeInstances(ctx, &store.PurgeFilter{Kind: store.OnlyOrchestrations, CompletedTo: e.clock.Now().Add(-period)})
 		switch {
 		case err != nil && ctx.Err() == nil:
 			e.log.Warn("durable: purging old instances failed; retrying later", "error", err)

@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // rewind brings a failed instance back to life. The failures delivered in
@@ -56,7 +56,7 @@ func (ep *episode) rewind(ev *history.Event) []*history.Event {
 		case history.TaskScheduled:
 			ep.out.Activities = append(ep.out.Activities, e)
 		case history.TimerCreated:
-			ep.out.Messages = append(ep.out.Messages, backend.Message{InstanceID: inst.InstanceID, ExecutionID: inst.ExecutionID,
+			ep.out.Messages = append(ep.out.Messages, store.Message{InstanceID: inst.InstanceID, ExecutionID: inst.ExecutionID,
 				Event: history.NewTimerFired(ep.now, e.EventID, e.FireAt), VisibleAt: e.FireAt})
 		case history.SubOrchestrationInstanceCreated:
 			if result := ep.reviveChild(e, ev.Reason); result != nil {
@@ -80,7 +80,7 @@ func (ep *episode) reviveChild(created *history.Event, reason string) *history.E
 	case ours && child.Status == history.StatusCompleted:
 		return history.NewSubOrchestrationCompleted(ep.now, created.EventID, child.Output)
 	case ours && child.Status == history.StatusFailed:
-		ep.out.Messages = append(ep.out.Messages, backend.Message{InstanceID: created.InstanceID, Event: history.NewExecutionRewound(ep.now, reason)})
+		ep.out.Messages = append(ep.out.Messages, store.Message{InstanceID: created.InstanceID, Event: history.NewExecutionRewound(ep.now, reason)})
 	case ours && !child.Status.IsTerminal():
 		// Still running: it reports when it finishes.
 	default:

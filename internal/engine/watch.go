@@ -3,7 +3,7 @@ package engine
 import (
 	"sync"
 
-	"github.com/godurable/durablefunctions/internal/backend"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // watchers wakes clients waiting for instances that this process commits,
@@ -13,7 +13,7 @@ type watchers struct {
 	m  map[string][]chan struct{}
 }
 
-func (w *watchers) notify(inst *backend.Instance) {
+func (w *watchers) notify(inst *store.Instance) {
 	if inst == nil {
 		return
 	}

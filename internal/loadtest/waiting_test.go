@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/godurable/durablefunctions/durable"
+	"github.com/godurable/durablefunctions/durable/sqlitestore"
 )
 
 // rssMiB reads the process's resident set size.
@@ -63,7 +64,7 @@ func TestManyOrchestrationsWaitOnEventsInBoundedMemory(t *testing.T) {
 		t.Skip("load test; skipped with -short")
 	}
 	ctx := context.Background()
-	store, err := durable.OpenSQLiteStore(ctx, filepath.Join(t.TempDir(), "load.db"))
+	store, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "load.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // actMsg is a dequeued work-item (activity) message.
@@ -172,7 +172,7 @@ func (s *Store) wakeActAt(t time.Time) {
 
 // NextActivityWorkItem blocks until an activity request is visible and
 // locks it (the queue message's visibility, renewed while it runs).
-func (s *Store) NextActivityWorkItem(ctx context.Context) (*backend.ActivityWorkItem, error) {
+func (s *Store) NextActivityWorkItem(ctx context.Context) (*store.ActivityWorkItem, error) {
 	s.mu.Lock()
 	s.actWaiters++
 	s.mu.Unlock()
@@ -205,7 +205,7 @@ func (s *Store) NextActivityWorkItem(ctx context.Context) (*backend.ActivityWork
 			s.mu.Unlock()
 			s.wg.Add(1)
 			go s.renewActivity(a, done)
-			return &backend.ActivityWorkItem{
+			return &store.ActivityWorkItem{
 				InstanceID: a.env.InstanceID, ExecutionID: a.env.ExecutionID, Event: a.env.Event,
 				DequeueCount: a.azDequeue + a.handed - 1, Lock: a,
 			}, nil
@@ -245,16 +245,16 @@ func (s *Store) renewActivity(a *actMsg, done <-chan struct{}) {
 	}
 }
 
-func (s *Store) activityLock(wi *backend.ActivityWorkItem, op string) (*actMsg, error) {
+func (s *Store) activityLock(wi *store.ActivityWorkItem, op string) (*actMsg, error) {
 	a, ok := wi.Lock.(*actMsg)
 	if !ok || a == nil {
-		return nil, fmt.Errorf("azurestorage: %s: activity work item has no lock of this store: %w", op, backend.ErrWorkItemLost)
+		return nil, fmt.Errorf("azurestorage: %s: activity work item has no lock of this store: %w", op, store.ErrWorkItemLost)
 	}
 	s.mu.Lock()
 	_, held := s.actFlight[a]
 	s.mu.Unlock()
 	if !held {
-		return nil, fmt.Errorf("azurestorage: %s for %q: %w", op, wi.InstanceID, backend.ErrWorkItemLost)
+		return nil, fmt.Errorf("azurestorage: %s for %q: %w", op, wi.InstanceID, store.ErrWorkItemLost)
 	}
 	return a, nil
 }
@@ -264,7 +264,7 @@ func (s *Store) activityLock(wi *backend.ActivityWorkItem, op string) (*actMsg, 
 // (another worker took it) the result is still sent, as the activity ran;
 // the orchestration ignores the duplicate, and ErrWorkItemLost is
 // returned.
-func (s *Store) CompleteActivityWorkItem(ctx context.Context, wi *backend.ActivityWorkItem, result *history.Event) error {
+func (s *Store) CompleteActivityWorkItem(ctx context.Context, wi *store.ActivityWorkItem, result *history.Event) error {
 	if err := s.checkOpen(); err != nil {
 		return err
 	}
@@ -290,7 +290,7 @@ func (s *Store) CompleteActivityWorkItem(ctx context.Context, wi *backend.Activi
 	s.mu.Unlock()
 	if _, err := s.workItems.DeleteMessage(ctx, a.msgID, pop, nil); err != nil {
 		if isCode(err, 404) {
-			return fmt.Errorf("azurestorage: complete activity for %q: %w", wi.InstanceID, backend.ErrWorkItemLost)
+			return fmt.Errorf("azurestorage: complete activity for %q: %w", wi.InstanceID, store.ErrWorkItemLost)
 		}
 		s.log.Warn("azurestorage: deleting a completed activity request failed (it may run again)", "instance", wi.InstanceID, "err", err)
 	}
@@ -299,7 +299,7 @@ func (s *Store) CompleteActivityWorkItem(ctx context.Context, wi *backend.Activi
 
 // AbandonActivityWorkItem makes the request visible again after
 // retryAfter (<= 0: the exponential back-off).
-func (s *Store) AbandonActivityWorkItem(ctx context.Context, wi *backend.ActivityWorkItem, retryAfter time.Duration) error {
+func (s *Store) AbandonActivityWorkItem(ctx context.Context, wi *store.ActivityWorkItem, retryAfter time.Duration) error {
 	if err := s.checkOpen(); err != nil {
 		return err
 	}
@@ -330,7 +330,7 @@ func (s *Store) AbandonActivityWorkItem(ctx context.Context, wi *backend.Activit
 	s.mu.Unlock()
 	if _, err := s.workItems.UpdateMessage(ctx, a.msgID, pop, a.raw, &azqueue.UpdateMessageOptions{VisibilityTimeout: to.Ptr(visibilitySeconds(retryAfter))}); err != nil {
 		if isCode(err, 404) {
-			return fmt.Errorf("azurestorage: abandon activity for %q: %w", wi.InstanceID, backend.ErrWorkItemLost)
+			return fmt.Errorf("azurestorage: abandon activity for %q: %w", wi.InstanceID, store.ErrWorkItemLost)
 		}
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/godurable/durablefunctions/internal/azurite"
-	"github.com/godurable/durablefunctions/internal/backend"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 func TestMain(m *testing.M) { os.Exit(azurite.Main(m)) }
@@ -31,7 +31,7 @@ func testLogger() *slog.Logger {
 }
 
 // testConfig is a config against the package's Azurite with fast polling.
-func testConfig(t testing.TB, hub string, clock backend.Clock) Config {
+func testConfig(t testing.TB, hub string, clock store.Clock) Config {
 	inst := azurite.Shared(t)
 	return Config{
 		HubName:                 hub,

@@ -1,9 +1,9 @@
 package azurestorage
 
 import (
-	"github.com/godurable/durablefunctions/internal/backend"
-	"github.com/godurable/durablefunctions/internal/backend/storekit"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
+	"github.com/godurable/durablefunctions/internal/store/storekit"
 )
 
 // The instance cache keeps, per instance, what this worker last committed
@@ -98,7 +98,7 @@ func (s *Store) forgetPartitionLocked(part int) {
 }
 
 // committedEntry builds the cache entry of a successful commit.
-func committedEntry(lk *orchLock, base int, newEvents []*history.Event, sen sentinel, row *backend.Instance) *cachedInst {
+func committedEntry(lk *orchLock, base int, newEvents []*history.Event, sen sentinel, row *store.Instance) *cachedInst {
 	events := make([]*history.Event, 0, base+len(newEvents))
 	events = append(events, lk.events[:base]...)
 	events = append(events, storekit.CloneEvents(newEvents)...)

@@ -3,16 +3,16 @@ package azurestorage
 import (
 	"testing"
 
-	"github.com/godurable/durablefunctions/internal/backend"
-	"github.com/godurable/durablefunctions/internal/backend/backendtest"
+	"github.com/godurable/durablefunctions/internal/store"
+	"github.com/godurable/durablefunctions/internal/store/storetest"
 )
 
 func TestConformance(t *testing.T) {
-	backendtest.Run(t, backendtest.Factory{
-		New: func(t *testing.T, clock backend.Clock) backend.Backend {
+	storetest.Run(t, storetest.Factory{
+		New: func(t *testing.T, clock store.Clock) store.Store {
 			return openTest(t, testConfig(t, uniqueHub(), clock))
 		},
-		Reopen: func(t *testing.T, old backend.Backend, clock backend.Clock) backend.Backend {
+		Reopen: func(t *testing.T, old store.Store, clock store.Clock) store.Store {
 			s := old.(*Store)
 			cfg := s.Config()
 			_ = s.Close()

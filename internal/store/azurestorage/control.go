@@ -11,9 +11,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
 
-	"github.com/godurable/durablefunctions/internal/backend"
-	"github.com/godurable/durablefunctions/internal/backend/storekit"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
+	"github.com/godurable/durablefunctions/internal/store/storekit"
 )
 
 // qmsg is a dequeued control-queue message held by this process.
@@ -37,7 +37,7 @@ type qmsg struct {
 // instState is an instance with buffered messages or a lock.
 type instState struct {
 	id   string
-	kind backend.WorkKind
+	kind store.WorkKind
 	part int
 	msgs []*qmsg
 	lock uint64
@@ -189,7 +189,7 @@ func (s *Store) addBufferedLocked(q *qmsg) {
 	s.byMsgID[q.msgID] = q
 	st := s.insts[q.env.InstanceID]
 	if st == nil {
-		st = &instState{id: q.env.InstanceID, kind: backend.KindOf(q.env.InstanceID), part: q.part}
+		st = &instState{id: q.env.InstanceID, kind: store.KindOf(q.env.InstanceID), part: q.part}
 		s.insts[st.id] = st
 	}
 	st.msgs = append(st.msgs, q)
@@ -260,7 +260,7 @@ func (s *Store) requeue(ctx context.Context, msgs []*qmsg, delay time.Duration) 
 
 // NextOrchestrationWorkItem locks the instance of kind whose due messages
 // arrived first and returns its state, history and messages.
-func (s *Store) NextOrchestrationWorkItem(ctx context.Context, kind backend.WorkKind) (*backend.OrchestrationWorkItem, error) {
+func (s *Store) NextOrchestrationWorkItem(ctx context.Context, kind store.WorkKind) (*store.OrchestrationWorkItem, error) {
 	for {
 		if err := s.checkOpen(); err != nil {
 			return nil, err
@@ -311,7 +311,7 @@ func (s *Store) NextOrchestrationWorkItem(ctx context.Context, kind backend.Work
 					return nil, ctx.Err()
 				}
 				if s.closed.Load() {
-					return nil, backend.ErrClosed
+					return nil, store.ErrClosed
 				}
 				s.log.Warn("azurestorage: loading work item failed", "instance", lk.id, "err", err)
 				sleepCtx(ctx, 500*time.Millisecond, nil)
@@ -398,7 +398,7 @@ func (s *Store) lockValid(lk *orchLock) bool {
 // of consumed messages are dropped, responses that arrived before the
 // history that expects them are put back with a back-off. It returns nil
 // (lock released) when nothing is left to deliver.
-func (s *Store) loadWorkItem(ctx context.Context, lk *orchLock) (*backend.OrchestrationWorkItem, error) {
+func (s *Store) loadWorkItem(ctx context.Context, lk *orchLock) (*store.OrchestrationWorkItem, error) {
 	var hs *historyState
 	var row *instanceRow
 	s.mu.Lock()
@@ -427,7 +427,7 @@ func (s *Store) loadWorkItem(ctx context.Context, lk *orchLock) (*backend.Orches
 		}
 	}
 	sen := &hs.sen
-	var inst *backend.Instance
+	var inst *store.Instance
 	if row != nil {
 		inst = row.inst
 	}
@@ -538,9 +538,9 @@ func (s *Store) loadWorkItem(ctx context.Context, lk *orchLock) (*backend.Orches
 		}
 		s.mu.Unlock()
 	}
-	wi := &backend.OrchestrationWorkItem{InstanceID: lk.id, Instance: storekit.CloneInstance(inst), History: storekit.CloneEvents(events), Lock: lk}
+	wi := &store.OrchestrationWorkItem{InstanceID: lk.id, Instance: storekit.CloneInstance(inst), History: storekit.CloneEvents(events), Lock: lk}
 	for _, q := range deliver {
-		wi.Messages = append(wi.Messages, &backend.Message{
+		wi.Messages = append(wi.Messages, &store.Message{
 			InstanceID: lk.id, ExecutionID: q.env.ExecutionID, Event: q.env.Event, VisibleAt: q.env.VisibleAt,
 			ID: q.env.ID, DequeueCount: q.azDequeue + q.handed - 1,
 		})
@@ -640,10 +640,10 @@ func (s *Store) abandonMsgs(ctx context.Context, msgs []*qmsg) {
 	}
 }
 
-func lockOf(wi *backend.OrchestrationWorkItem) (*orchLock, error) {
+func lockOf(wi *store.OrchestrationWorkItem) (*orchLock, error) {
 	lk, ok := wi.Lock.(*orchLock)
 	if !ok || lk == nil {
-		return nil, fmt.Errorf("azurestorage: work item for %q has no lock of this store: %w", wi.InstanceID, backend.ErrWorkItemLost)
+		return nil, fmt.Errorf("azurestorage: work item for %q has no lock of this store: %w", wi.InstanceID, store.ErrWorkItemLost)
 	}
 	return lk, nil
 }
@@ -654,7 +654,7 @@ func lockOf(wi *backend.OrchestrationWorkItem) (*orchLock, error) {
 // (3) the Instances row is replaced, (4) the consumed messages are
 // deleted. docs/azure-storage.md explains what a crash between any two
 // steps leaves and how the next reader repairs it.
-func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem, c *backend.OrchestrationCommit) error {
+func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *store.OrchestrationWorkItem, c *store.OrchestrationCommit) error {
 	if err := storekit.ValidateCommit(wi.InstanceID, c); err != nil {
 		return err
 	}
@@ -667,7 +667,7 @@ func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.O
 	}
 	if lk.store != s || !s.lockValid(lk) {
 		lk.stop()
-		return fmt.Errorf("azurestorage: complete work item for %q: %w", wi.InstanceID, backend.ErrWorkItemLost)
+		return fmt.Errorf("azurestorage: complete work item for %q: %w", wi.InstanceID, store.ErrWorkItemLost)
 	}
 	now := s.clock.Now()
 	// (1) Outbound messages first: if we crash later, the work item is
@@ -697,7 +697,7 @@ func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.O
 		}
 		if !cur.exists || cur.etag != lk.hs.sen.etag {
 			s.unlock(lk, nil, 0)
-			return fmt.Errorf("azurestorage: instance %q was written by another worker: %w", wi.InstanceID, backend.ErrWorkItemLost)
+			return fmt.Errorf("azurestorage: instance %q was written by another worker: %w", wi.InstanceID, store.ErrWorkItemLost)
 		}
 	}
 	if err := s.sendAll(ctx, items); err != nil {
@@ -755,13 +755,13 @@ func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.O
 	return nil
 }
 
-func isLost(err error) bool { return err != nil && errorsIs(err, backend.ErrWorkItemLost) }
+func isLost(err error) bool { return err != nil && errorsIs(err, store.ErrWorkItemLost) }
 
 // AbandonOrchestrationWorkItem unlocks the instance; its messages are
 // delivered again after retryAfter (held in memory when short, else put
 // back on the queue with that visibility delay). retryAfter <= 0 uses the
 // exponential back-off min(2^dequeueCount, 600) s.
-func (s *Store) AbandonOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem, retryAfter time.Duration) error {
+func (s *Store) AbandonOrchestrationWorkItem(ctx context.Context, wi *store.OrchestrationWorkItem, retryAfter time.Duration) error {
 	if err := s.checkOpen(); err != nil {
 		return err
 	}
@@ -771,7 +771,7 @@ func (s *Store) AbandonOrchestrationWorkItem(ctx context.Context, wi *backend.Or
 	}
 	if lk.store != s || !s.lockValid(lk) {
 		lk.stop()
-		return fmt.Errorf("azurestorage: abandon work item for %q: %w", wi.InstanceID, backend.ErrWorkItemLost)
+		return fmt.Errorf("azurestorage: abandon work item for %q: %w", wi.InstanceID, store.ErrWorkItemLost)
 	}
 	if retryAfter <= 0 {
 		n := 0
@@ -799,7 +799,7 @@ func (s *Store) AbandonOrchestrationWorkItem(ctx context.Context, wi *backend.Or
 // CreateInstance queues the ExecutionStarted message, then writes the
 // Pending Instances row (insert, or replace under the old row's ETag). A
 // concurrent create that loses the row write deletes its own message.
-func (s *Store) CreateInstance(ctx context.Context, start *history.Event, opts backend.CreateOptions) error {
+func (s *Store) CreateInstance(ctx context.Context, start *history.Event, opts store.CreateOptions) error {
 	id, execID, err := storekit.StartIDs(start)
 	if err != nil {
 		return err
@@ -817,7 +817,7 @@ func (s *Store) CreateInstance(ctx context.Context, start *history.Event, opts b
 	}
 	now := s.clock.Now()
 	part := PartitionIndex(id, s.cfg.PartitionCount)
-	env := s.messageEnvelope(&backend.Message{InstanceID: id, ExecutionID: execID, Event: start, VisibleAt: opts.VisibleAt}, now)
+	env := s.messageEnvelope(&store.Message{InstanceID: id, ExecutionID: execID, Event: start, VisibleAt: opts.VisibleAt}, now)
 	msgID, pop, err := s.enqueue(ctx, part, env)
 	if err != nil {
 		return fmt.Errorf("azurestorage: create instance %q: %w", id, err)
@@ -851,7 +851,7 @@ func (s *Store) CreateInstance(ctx context.Context, start *history.Event, opts b
 }
 
 // best0 returns the partition of some instance of kind (for a wake-up).
-func best0(insts map[string]*instState, kind backend.WorkKind, parts []*partition) int {
+func best0(insts map[string]*instState, kind store.WorkKind, parts []*partition) int {
 	for _, st := range insts {
 		if st.kind == kind && st.lock == 0 && parts[st.part].enqSeq > parts[st.part].polledSeq {
 			return st.part

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/godurable/durablefunctions/internal/azurite"
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 func waitCtx(t *testing.T, d time.Duration) context.Context {
@@ -20,13 +20,13 @@ func waitCtx(t *testing.T, d time.Duration) context.Context {
 }
 
 // runToCompletion drives instance id (one activity "Act") through s.
-func runOrchestration(t *testing.T, ctx context.Context, s backend.Backend, id, input string) {
+func runOrchestration(t *testing.T, ctx context.Context, s store.Store, id, input string) {
 	t.Helper()
 	now := time.Now().UTC()
-	if err := s.CreateInstance(ctx, history.NewExecutionStarted(now, "Orch", id, id+"-e", input, nil, nil), backend.CreateOptions{}); err != nil {
+	if err := s.CreateInstance(ctx, history.NewExecutionStarted(now, "Orch", id, id+"-e", input, nil, nil), store.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	wi, err := s.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+	wi, err := s.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,8 +36,8 @@ func runOrchestration(t *testing.T, ctx context.Context, s backend.Backend, id, 
 	}
 	sched := history.NewTaskScheduled(now, 0, "Act", input)
 	h = append(h, sched, history.NewOrchestratorCompleted(now))
-	row := &backend.Instance{InstanceID: wi.InstanceID, ExecutionID: wi.InstanceID + "-e", Name: "Orch", Status: history.StatusRunning, Input: input}
-	if err := s.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{Instance: row, NewHistory: h, Activities: []*history.Event{sched}}); err != nil {
+	row := &store.Instance{InstanceID: wi.InstanceID, ExecutionID: wi.InstanceID + "-e", Name: "Orch", Status: history.StatusRunning, Input: input}
+	if err := s.CompleteOrchestrationWorkItem(ctx, wi, &store.OrchestrationCommit{Instance: row, NewHistory: h, Activities: []*history.Event{sched}}); err != nil {
 		t.Fatal(err)
 	}
 	aw, err := s.NextActivityWorkItem(ctx)
@@ -50,7 +50,7 @@ func runOrchestration(t *testing.T, ctx context.Context, s backend.Backend, id, 
 	if err := s.CompleteActivityWorkItem(ctx, aw, history.NewTaskCompleted(now, 0, input)); err != nil {
 		t.Fatal(err)
 	}
-	wi, err = s.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+	wi, err = s.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func runOrchestration(t *testing.T, ctx context.Context, s backend.Backend, id, 
 	h2 := []*history.Event{history.NewOrchestratorStarted(now), wi.Messages[0].Event, history.NewExecutionCompleted(now, history.StatusCompleted, input, nil), history.NewOrchestratorCompleted(now)}
 	done := *wi.Instance
 	done.Status, done.Output = history.StatusCompleted, input
-	if err := s.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{Instance: &done, NewHistory: h2}); err != nil {
+	if err := s.CompleteOrchestrationWorkItem(ctx, wi, &store.OrchestrationCommit{Instance: &done, NewHistory: h2}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -120,10 +120,10 @@ func TestManyEventsCommit(t *testing.T) {
 	defer s.Close()
 	ctx := waitCtx(t, 60*time.Second)
 	now := time.Now().UTC()
-	if err := s.CreateInstance(ctx, history.NewExecutionStarted(now, "Fan", "fan", "fan-e", "", nil, nil), backend.CreateOptions{}); err != nil {
+	if err := s.CreateInstance(ctx, history.NewExecutionStarted(now, "Fan", "fan", "fan-e", "", nil, nil), store.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	wi, err := s.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+	wi, err := s.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,8 +135,8 @@ func TestManyEventsCommit(t *testing.T) {
 		acts = append(acts, e)
 	}
 	h = append(h, history.NewOrchestratorCompleted(now))
-	row := &backend.Instance{InstanceID: "fan", ExecutionID: "fan-e", Name: "Fan", Status: history.StatusRunning}
-	if err := s.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{Instance: row, NewHistory: h, Activities: acts}); err != nil {
+	row := &store.Instance{InstanceID: "fan", ExecutionID: "fan-e", Name: "Fan", Status: history.StatusRunning}
+	if err := s.CompleteOrchestrationWorkItem(ctx, wi, &store.OrchestrationCommit{Instance: row, NewHistory: h, Activities: acts}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.GetHistory(ctx, "fan")
@@ -154,7 +154,7 @@ func TestManyEventsCommit(t *testing.T) {
 	}
 	n := 0
 	for n < 250 {
-		wi, err := s.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+		wi, err := s.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,7 +164,7 @@ func TestManyEventsCommit(t *testing.T) {
 			ev = append(ev, m.Event)
 		}
 		ev = append(ev, history.NewOrchestratorCompleted(now))
-		if err := s.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{Instance: wi.Instance, NewHistory: ev}); err != nil {
+		if err := s.CompleteOrchestrationWorkItem(ctx, wi, &store.OrchestrationCommit{Instance: wi.Instance, NewHistory: ev}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -199,7 +199,7 @@ func TestTwoWorkersShareHub(t *testing.T) {
 	now := time.Now().UTC()
 	for i := 0; i < n; i++ {
 		id := "inst" + string(rune('a'+i))
-		if err := a.CreateInstance(ctx, history.NewExecutionStarted(now, "O", id, id+"-e", "", nil, nil), backend.CreateOptions{}); err != nil {
+		if err := a.CreateInstance(ctx, history.NewExecutionStarted(now, "O", id, id+"-e", "", nil, nil), store.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -209,14 +209,14 @@ func TestTwoWorkersShareHub(t *testing.T) {
 		go func(s *Store) {
 			for {
 				cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-				wi, err := s.NextOrchestrationWorkItem(cctx, backend.Orchestrations)
+				wi, err := s.NextOrchestrationWorkItem(cctx, store.Orchestrations)
 				cancel()
 				if err != nil {
 					return
 				}
 				h := []*history.Event{history.NewOrchestratorStarted(now), wi.Messages[0].Event, history.NewExecutionCompleted(now, history.StatusCompleted, "1", nil), history.NewOrchestratorCompleted(now)}
-				row := &backend.Instance{InstanceID: wi.InstanceID, ExecutionID: wi.InstanceID + "-e", Name: "O", Status: history.StatusCompleted}
-				err = s.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{Instance: row, NewHistory: h})
+				row := &store.Instance{InstanceID: wi.InstanceID, ExecutionID: wi.InstanceID + "-e", Name: "O", Status: history.StatusCompleted}
+				err = s.CompleteOrchestrationWorkItem(ctx, wi, &store.OrchestrationCommit{Instance: row, NewHistory: h})
 				results <- [2]any{wi.InstanceID, s}
 				if err != nil {
 					t.Error(err)
@@ -276,22 +276,22 @@ func TestSplitBrainCommit(t *testing.T) {
 	ctx := waitCtx(t, 30*time.Second)
 	runOrchestration(t, ctx, a, "sb", `"x"`)
 	// Simulate a stale worker: a lock read before another commit.
-	if err := a.SendMessages(ctx, backend.Message{InstanceID: "sb", Event: history.NewEventRaised(time.Now(), "e", "1")}); err != nil {
+	if err := a.SendMessages(ctx, store.Message{InstanceID: "sb", Event: history.NewEventRaised(time.Now(), "e", "1")}); err != nil {
 		t.Fatal(err)
 	}
-	wi, err := a.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+	wi, err := a.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lk := wi.Lock.(*orchLock)
 	stale := *lk.hs
 	// Another worker commits first.
-	if err := a.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{Instance: wi.Instance, NewHistory: []*history.Event{history.NewOrchestratorStarted(time.Now())}}); err != nil {
+	if err := a.CompleteOrchestrationWorkItem(ctx, wi, &store.OrchestrationCommit{Instance: wi.Instance, NewHistory: []*history.Event{history.NewOrchestratorStarted(time.Now())}}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = a.commitHistory(ctx, "sb", &stale.sen, len(stale.events), stale.sen.execID, []*history.Event{history.NewGenericEvent(time.Now(), "late")},
 		map[string]any{"CheckpointToken": newID(), "HistoryLength": len(stale.events) + 1, "ExecutionId": stale.sen.execID})
-	if !errors.Is(err, backend.ErrWorkItemLost) {
+	if !errors.Is(err, store.ErrWorkItemLost) {
 		t.Fatalf("stale commit = %v, want ErrWorkItemLost", err)
 	}
 }
@@ -311,10 +311,10 @@ func TestRepairLostInstanceWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The triggering message is redelivered (its delete never happened).
-	if err := s.SendMessages(ctx, backend.Message{InstanceID: "rp", Event: history.NewEventRaised(time.Now(), "poke", "")}); err != nil {
+	if err := s.SendMessages(ctx, store.Message{InstanceID: "rp", Event: history.NewEventRaised(time.Now(), "poke", "")}); err != nil {
 		t.Fatal(err)
 	}
-	wi, err := s.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+	wi, err := s.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,16 +333,16 @@ func TestRedeliveryDropped(t *testing.T) {
 	defer s.Close()
 	ctx := waitCtx(t, 30*time.Second)
 	runOrchestration(t, ctx, s, "rd", `"x"`)
-	if err := s.SendMessages(ctx, backend.Message{InstanceID: "rd", Event: history.NewEventRaised(time.Now(), "once", "")}); err != nil {
+	if err := s.SendMessages(ctx, store.Message{InstanceID: "rd", Event: history.NewEventRaised(time.Now(), "once", "")}); err != nil {
 		t.Fatal(err)
 	}
-	wi, err := s.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+	wi, err := s.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lk := wi.Lock.(*orchLock)
 	raw := lk.msgs[0].raw
-	if err := s.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{Instance: wi.Instance, NewHistory: []*history.Event{wi.Messages[0].Event}}); err != nil {
+	if err := s.CompleteOrchestrationWorkItem(ctx, wi, &store.OrchestrationCommit{Instance: wi.Instance, NewHistory: []*history.Event{wi.Messages[0].Event}}); err != nil {
 		t.Fatal(err)
 	}
 	// Put the same envelope back, as a crash before the delete would.
@@ -351,7 +351,7 @@ func TestRedeliveryDropped(t *testing.T) {
 	}
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if wi, err := s.NextOrchestrationWorkItem(cctx, backend.Orchestrations); err == nil {
+	if wi, err := s.NextOrchestrationWorkItem(cctx, store.Orchestrations); err == nil {
 		t.Fatalf("redelivered message delivered again: %+v", wi.Messages[0].Event)
 	}
 }
@@ -396,10 +396,10 @@ func TestInstanceCacheStale(t *testing.T) {
 	defer a.Close()
 	ctx := waitCtx(t, 30*time.Second)
 	now := time.Now().UTC()
-	if err := a.CreateInstance(ctx, history.NewExecutionStarted(now, "Orch", "sc", "sc-e", `1`, nil, nil), backend.CreateOptions{}); err != nil {
+	if err := a.CreateInstance(ctx, history.NewExecutionStarted(now, "Orch", "sc", "sc-e", `1`, nil, nil), store.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	wi, err := a.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+	wi, err := a.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -407,8 +407,8 @@ func TestInstanceCacheStale(t *testing.T) {
 		t.Fatal("first work item served from the cache")
 	}
 	h := []*history.Event{history.NewOrchestratorStarted(now), wi.Messages[0].Event, history.NewOrchestratorCompleted(now)}
-	row := &backend.Instance{InstanceID: "sc", ExecutionID: "sc-e", Name: "Orch", Status: history.StatusRunning}
-	if err := a.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{Instance: row, NewHistory: h}); err != nil {
+	row := &store.Instance{InstanceID: "sc", ExecutionID: "sc-e", Name: "Orch", Status: history.StatusRunning}
+	if err := a.CompleteOrchestrationWorkItem(ctx, wi, &store.OrchestrationCommit{Instance: row, NewHistory: h}); err != nil {
 		t.Fatal(err)
 	}
 	a.mu.Lock()
@@ -426,10 +426,10 @@ func TestInstanceCacheStale(t *testing.T) {
 	}
 
 	// A cached work item commits without reads.
-	if err := a.SendMessages(ctx, backend.Message{InstanceID: "sc", Event: history.NewEventRaised(now, "e", "1")}); err != nil {
+	if err := a.SendMessages(ctx, store.Message{InstanceID: "sc", Event: history.NewEventRaised(now, "e", "1")}); err != nil {
 		t.Fatal(err)
 	}
-	wi, err = a.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+	wi, err = a.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,7 +438,7 @@ func TestInstanceCacheStale(t *testing.T) {
 	}
 	before := a.Stats()
 	h = []*history.Event{history.NewOrchestratorStarted(now), wi.Messages[0].Event, history.NewOrchestratorCompleted(now)}
-	if err := a.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{Instance: row, NewHistory: h}); err != nil {
+	if err := a.CompleteOrchestrationWorkItem(ctx, wi, &store.OrchestrationCommit{Instance: row, NewHistory: h}); err != nil {
 		t.Fatal(err)
 	}
 	if d := a.Stats()["table.read"] - before["table.read"]; d != 0 {
@@ -457,10 +457,10 @@ func TestInstanceCacheStale(t *testing.T) {
 	if _, err := a.commitHistory(ctx, "sc", &hs.sen, len(hs.events), "sc-e", []*history.Event{history.NewGenericEvent(now, "other")}, final); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.SendMessages(ctx, backend.Message{InstanceID: "sc", Event: history.NewEventRaised(now, "e", "2")}); err != nil {
+	if err := a.SendMessages(ctx, store.Message{InstanceID: "sc", Event: history.NewEventRaised(now, "e", "2")}); err != nil {
 		t.Fatal(err)
 	}
-	wi, err = a.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+	wi, err = a.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -470,21 +470,21 @@ func TestInstanceCacheStale(t *testing.T) {
 	sched := history.NewTaskScheduled(now, 0, "Act", "")
 	h = []*history.Event{history.NewOrchestratorStarted(now), wi.Messages[0].Event, sched, history.NewOrchestratorCompleted(now)}
 	before = a.Stats()
-	err = a.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{Instance: row, NewHistory: h, Activities: []*history.Event{sched}})
-	if !errors.Is(err, backend.ErrWorkItemLost) {
+	err = a.CompleteOrchestrationWorkItem(ctx, wi, &store.OrchestrationCommit{Instance: row, NewHistory: h, Activities: []*history.Event{sched}})
+	if !errors.Is(err, store.ErrWorkItemLost) {
 		t.Fatalf("stale cached commit = %v, want ErrWorkItemLost", err)
 	}
 	if d := a.Stats()["queue.enqueue"] - before["queue.enqueue"]; d != 0 {
 		t.Fatalf("stale cached commit sent %d messages", d)
 	}
-	wi, err = a.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+	wi, err = a.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if wi.Lock.(*orchLock).cached != nil || len(wi.History) != 7 {
 		t.Fatalf("after a stale cache: cached=%v history=%d, want a fresh read of 7 events", wi.Lock.(*orchLock).cached != nil, len(wi.History))
 	}
-	if err := a.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{Instance: row, NewHistory: h, Activities: []*history.Event{sched}}); err != nil {
+	if err := a.CompleteOrchestrationWorkItem(ctx, wi, &store.OrchestrationCommit{Instance: row, NewHistory: h, Activities: []*history.Event{sched}}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // crash stops s as a killed process would: its goroutines end and nothing
@@ -22,25 +22,25 @@ func crash(s *Store) {
 func scheduleAct(t *testing.T, ctx context.Context, s *Store, id string) {
 	t.Helper()
 	now := time.Now().UTC()
-	if err := s.CreateInstance(ctx, history.NewExecutionStarted(now, "Orch", id, id+"-e", `"in"`, nil, nil), backend.CreateOptions{}); err != nil {
+	if err := s.CreateInstance(ctx, history.NewExecutionStarted(now, "Orch", id, id+"-e", `"in"`, nil, nil), store.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	wi, err := s.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+	wi, err := s.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := []*history.Event{history.NewOrchestratorStarted(now), wi.Messages[0].Event}
 	sched := history.NewTaskScheduled(now, 0, "Act", `"in"`)
 	h = append(h, sched, history.NewOrchestratorCompleted(now))
-	row := &backend.Instance{InstanceID: id, ExecutionID: id + "-e", Name: "Orch", Status: history.StatusRunning, Input: `"in"`}
-	if err := s.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{Instance: row, NewHistory: h, Activities: []*history.Event{sched}}); err != nil {
+	row := &store.Instance{InstanceID: id, ExecutionID: id + "-e", Name: "Orch", Status: history.StatusRunning, Input: `"in"`}
+	if err := s.CompleteOrchestrationWorkItem(ctx, wi, &store.OrchestrationCommit{Instance: row, NewHistory: h, Activities: []*history.Event{sched}}); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // runAct takes the activity request from s's work-item queue and reports
 // result for it.
-func runAct(t *testing.T, ctx context.Context, s *Store, result string) *backend.ActivityWorkItem {
+func runAct(t *testing.T, ctx context.Context, s *Store, result string) *store.ActivityWorkItem {
 	t.Helper()
 	aw, err := s.NextActivityWorkItem(ctx)
 	if err != nil {
@@ -56,7 +56,7 @@ func runAct(t *testing.T, ctx context.Context, s *Store, result string) *backend
 // and completes the instance with it.
 func finishWithResult(t *testing.T, ctx context.Context, s *Store) *history.Event {
 	t.Helper()
-	wi, err := s.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+	wi, err := s.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func finishWithResult(t *testing.T, ctx context.Context, s *Store) *history.Even
 	done := *wi.Instance
 	done.Status, done.Output = history.StatusCompleted, res.Result
 	h := []*history.Event{history.NewOrchestratorStarted(now), res, history.NewExecutionCompleted(now, history.StatusCompleted, res.Result, nil), history.NewOrchestratorCompleted(now)}
-	if err := s.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{Instance: &done, NewHistory: h}); err != nil {
+	if err := s.CompleteOrchestrationWorkItem(ctx, wi, &store.OrchestrationCommit{Instance: &done, NewHistory: h}); err != nil {
 		t.Fatal(err)
 	}
 	return res
@@ -151,7 +151,7 @@ func TestAResultDeliveredInProcessIsQueuedWhenItsPartitionIsGivenUp(t *testing.T
 	ctx := waitCtx(t, 60*time.Second)
 	scheduleAct(t, ctx, s, "local/3")
 	runAct(t, ctx, s, `"out"`)
-	wi, err := s.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+	wi, err := s.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestAResultDeliveredInProcessIsQueuedWhenItsPartitionIsGivenUp(t *testing.T
 	leaseID := p.leaseID
 	s.mu.Unlock()
 	s.dropPartition(p, leaseID)
-	if err := s.AbandonOrchestrationWorkItem(ctx, wi, 0); err != nil && !errors.Is(err, backend.ErrWorkItemLost) {
+	if err := s.AbandonOrchestrationWorkItem(ctx, wi, 0); err != nil && !errors.Is(err, store.ErrWorkItemLost) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)

@@ -10,14 +10,14 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 
-	"github.com/godurable/durablefunctions/internal/backend"
-	"github.com/godurable/durablefunctions/internal/backend/storekit"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
+	"github.com/godurable/durablefunctions/internal/store/storekit"
 )
 
 // GetInstance returns an instance's row (one point read). A row whose
 // write was lost after its history commit is restored from the sentinel.
-func (s *Store) GetInstance(ctx context.Context, instanceID string) (*backend.Instance, error) {
+func (s *Store) GetInstance(ctx context.Context, instanceID string) (*store.Instance, error) {
 	if err := s.checkOpen(); err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func (s *Store) GetInstance(ctx context.Context, instanceID string) (*backend.In
 		}
 		return sen.instance, nil
 	}
-	return nil, fmt.Errorf("azurestorage: get instance %q: %w", instanceID, backend.ErrNotFound)
+	return nil, fmt.Errorf("azurestorage: get instance %q: %w", instanceID, store.ErrNotFound)
 }
 
 // GetHistory returns the history of the instance's current execution.
@@ -60,7 +60,7 @@ func (s *Store) GetHistory(ctx context.Context, instanceID string) ([]*history.E
 		return nil, fmt.Errorf("azurestorage: get history %q: %w", instanceID, err)
 	}
 	if row == nil && !hs.sen.exists {
-		return nil, fmt.Errorf("azurestorage: get history %q: %w", instanceID, backend.ErrNotFound)
+		return nil, fmt.Errorf("azurestorage: get history %q: %w", instanceID, store.ErrNotFound)
 	}
 	if row != nil && hs.sen.exists && row.inst.Status == history.StatusPending && row.inst.ExecutionID != hs.sen.execID {
 		return []*history.Event{}, nil // replaced, new execution not started yet
@@ -72,14 +72,14 @@ func (s *Store) GetHistory(ctx context.Context, instanceID string) ([]*history.E
 }
 
 // instanceFilter builds the server-side part of a query.
-func instanceFilter(kind backend.InstanceKind, prefix string, from, to string, statuses []history.RuntimeStatus) string {
+func instanceFilter(kind store.InstanceKind, prefix string, from, to string, statuses []history.RuntimeStatus) string {
 	var parts []string
 	if prefix != "" {
 		pk := EscapeKey(prefix)
 		parts = append(parts, "PartitionKey ge "+odataString(pk)+" and PartitionKey lt "+odataString(pk+"\uffff"))
 	}
 	switch kind {
-	case backend.OnlyEntities:
+	case store.OnlyEntities:
 		parts = append(parts, "PartitionKey ge '@' and PartitionKey lt 'A'")
 	}
 	if from != "" {
@@ -99,7 +99,7 @@ func instanceFilter(kind backend.InstanceKind, prefix string, from, to string, s
 }
 
 // scanInstances reads every Instances row matching filter.
-func (s *Store) scanInstances(ctx context.Context, filter string, payloads bool) ([]*backend.Instance, error) {
+func (s *Store) scanInstances(ctx context.Context, filter string, payloads bool) ([]*store.Instance, error) {
 	opts := &aztables.ListEntitiesOptions{}
 	if filter != "" {
 		opts.Filter = &filter
@@ -109,7 +109,7 @@ func (s *Store) scanInstances(ctx context.Context, filter string, payloads bool)
 		opts.Select = &sel
 	}
 	pager := s.instancesT.NewListEntitiesPager(opts)
-	var out []*backend.Instance
+	var out []*store.Instance
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
@@ -135,7 +135,7 @@ func (s *Store) scanInstances(ctx context.Context, filter string, payloads bool)
 // then id. The table is ordered by id, so each page scans the rows
 // created at or after the page's start (filters are applied on the
 // server where the table service can).
-func (s *Store) ListInstances(ctx context.Context, q *backend.Query) (*backend.Page, error) {
+func (s *Store) ListInstances(ctx context.Context, q *store.Query) (*store.Page, error) {
 	if err := s.checkOpen(); err != nil {
 		return nil, err
 	}
@@ -158,19 +158,19 @@ func (s *Store) ListInstances(ctx context.Context, q *backend.Query) (*backend.P
 	if err != nil {
 		return nil, fmt.Errorf("azurestorage: list instances: %w", err)
 	}
-	rows = slices.DeleteFunc(rows, func(in *backend.Instance) bool {
+	rows = slices.DeleteFunc(rows, func(in *store.Instance) bool {
 		return !storekit.QueryMatches(q, in) || (hasCur && !cur.After(in))
 	})
 	slices.SortFunc(rows, storekit.CompareInstances)
 	size := storekit.PageSize(q)
-	page := &backend.Page{Instances: rows}
+	page := &store.Page{Instances: rows}
 	if len(rows) > size {
 		page.Instances = rows[:size]
 		last := rows[size-1]
 		page.ContinuationToken = storekit.EncodeToken(storekit.Cursor{CreatedAt: last.CreatedAt, InstanceID: last.InstanceID})
 	}
 	if page.Instances == nil {
-		page.Instances = []*backend.Instance{}
+		page.Instances = []*store.Instance{}
 	}
 	return page, nil
 }
@@ -192,7 +192,7 @@ func (s *Store) PurgeInstance(ctx context.Context, instanceID string) error {
 			return fmt.Errorf("azurestorage: purge %q: %w", instanceID, err)
 		}
 		if !sen.exists {
-			return fmt.Errorf("azurestorage: purge %q: %w", instanceID, backend.ErrNotFound)
+			return fmt.Errorf("azurestorage: purge %q: %w", instanceID, store.ErrNotFound)
 		}
 	}
 	return s.purge(ctx, instanceID)
@@ -232,7 +232,7 @@ func (s *Store) dropBuffered(ctx context.Context, instanceID string) {
 }
 
 // PurgeInstances purges every finished instance matching f.
-func (s *Store) PurgeInstances(ctx context.Context, f *backend.PurgeFilter) (int, error) {
+func (s *Store) PurgeInstances(ctx context.Context, f *store.PurgeFilter) (int, error) {
 	if err := s.checkOpen(); err != nil {
 		return 0, err
 	}
@@ -265,4 +265,4 @@ func (s *Store) PurgeInstances(ctx context.Context, f *backend.PurgeFilter) (int
 	return n, nil
 }
 
-var _ backend.Backend = (*Store)(nil)
+var _ store.Store = (*Store)(nil)

@@ -9,8 +9,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
 
-	"github.com/godurable/durablefunctions/internal/backend"
-	"github.com/godurable/durablefunctions/internal/backend/storekit"
+	"github.com/godurable/durablefunctions/internal/store"
+	"github.com/godurable/durablefunctions/internal/store/storekit"
 )
 
 // holdThreshold: a message that surfaces (or is abandoned) due within
@@ -149,7 +149,7 @@ func (s *Store) wakeQueue(part int) {
 }
 
 // messageEnvelope makes the envelope for an instance message.
-func (s *Store) messageEnvelope(m *backend.Message, now time.Time) *envelope {
+func (s *Store) messageEnvelope(m *store.Message, now time.Time) *envelope {
 	return &envelope{ID: newID(), InstanceID: m.InstanceID, ExecutionID: m.ExecutionID,
 		VisibleAt: storekit.Visible(m.VisibleAt, now), Event: m.Event}
 }
@@ -205,7 +205,7 @@ type sendItem struct {
 }
 
 // SendMessages queues msgs on their instances' control queues.
-func (s *Store) SendMessages(ctx context.Context, msgs ...backend.Message) error {
+func (s *Store) SendMessages(ctx context.Context, msgs ...store.Message) error {
 	if err := s.checkOpen(); err != nil {
 		return err
 	}

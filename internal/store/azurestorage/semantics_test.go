@@ -10,14 +10,14 @@ import (
 	"github.com/godurable/durablefunctions/durable"
 	"github.com/godurable/durablefunctions/durable/azurestore"
 	"github.com/godurable/durablefunctions/internal/azurite"
-	"github.com/godurable/durablefunctions/internal/enginetest"
+	"github.com/godurable/durablefunctions/internal/store/e2etest"
 )
 
 var semanticsHub atomic.Int64
 
 func TestEngineSemanticsOnAzureStorage(t *testing.T) {
 	az := azurite.Shared(t)
-	enginetest.Run(t, func(t *testing.T) durable.Store {
+	e2etest.Run(t, func(t *testing.T) *durable.Store {
 		s, err := azurestore.Open(context.Background(), azurestore.Options{
 			HubName:                 fmt.Sprintf("sem%dx%d", time.Now().UnixNano()%1_000_000, semanticsHub.Add(1)),
 			Setting:                 func(string) string { return az.ConnectionString() },

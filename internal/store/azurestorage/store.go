@@ -1,4 +1,4 @@
-// Package azurestorage is a backend.Backend over Azure Storage queues,
+// Package azurestorage is a store.Store over Azure Storage queues,
 // tables and blobs, laid out like the Durable Task Framework's Azure
 // Storage provider (control queues, a work-item queue, History and
 // Instances tables, lease and large-message containers) so that its tools
@@ -32,7 +32,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
 
-	"github.com/godurable/durablefunctions/internal/backend"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // Config configures a Store. Zero values take the Durable Functions
@@ -77,7 +77,7 @@ type Config struct {
 	// Clock tells time (default the system clock). With any other clock
 	// (tests) delays are measured on that clock and held in memory rather
 	// than as queue visibility delays.
-	Clock backend.Clock
+	Clock store.Clock
 	// Logger receives warnings (default slog.Default()).
 	Logger *slog.Logger
 	// HTTPClient overrides the transport (tests).
@@ -130,7 +130,7 @@ func (c *Config) setDefaults() error {
 // Store is the Azure Storage backend.
 type Store struct {
 	cfg     Config
-	clock   backend.Clock
+	clock   store.Clock
 	virtual bool // clock is not the system clock
 	log     *slog.Logger
 	stats   *counter
@@ -180,8 +180,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		notify: make(chan struct{}), actNotify: make(chan struct{}), actWake: make(chan struct{}, 1), actFlight: map[*actMsg]struct{}{}}
 	s.clock = cfg.Clock
 	switch cfg.Clock.(type) {
-	case nil, backend.SystemClock, *backend.SystemClock:
-		s.clock = backend.SystemClock{}
+	case nil, store.SystemClock, *store.SystemClock:
+		s.clock = store.SystemClock{}
 	default:
 		s.virtual = true
 	}
@@ -373,7 +373,7 @@ func (s *Store) Config() Config { return s.cfg }
 
 // Close releases the partition leases, makes buffered and locked messages
 // visible again at once, and stops polling. Blocked Next calls return
-// backend.ErrClosed. A second Close does nothing.
+// store.ErrClosed. A second Close does nothing.
 func (s *Store) Close() error {
 	s.once.Do(func() {
 		s.stopWorkers()
@@ -400,7 +400,7 @@ func (s *Store) stopWorkers() {
 
 func (s *Store) checkOpen() error {
 	if s.closed.Load() {
-		return backend.ErrClosed
+		return store.ErrClosed
 	}
 	return nil
 }

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // History and Instances rows follow the Durable Task Framework's column
@@ -157,7 +157,7 @@ var eventTypeByName = func() map[string]history.EventType {
 }()
 
 // instanceToEntity returns the Instances row columns for inst.
-func (s *Store) instanceToEntity(inst *backend.Instance, token string) map[string]any {
+func (s *Store) instanceToEntity(inst *store.Instance, token string) map[string]any {
 	m := map[string]any{
 		"PartitionKey":  EscapeKey(inst.InstanceID),
 		"RowKey":        "",
@@ -191,8 +191,8 @@ func (s *Store) instanceToEntity(inst *backend.Instance, token string) map[strin
 
 // entityToInstance inverts instanceToEntity; large columns must already be
 // restored.
-func entityToInstance(m map[string]any) *backend.Instance {
-	inst := &backend.Instance{
+func entityToInstance(m map[string]any) *store.Instance {
+	inst := &store.Instance{
 		InstanceID:      UnescapeKey(getString(m, "PartitionKey")),
 		ExecutionID:     getString(m, "ExecutionId"),
 		Name:            getString(m, "Name"),

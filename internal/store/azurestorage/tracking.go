@@ -13,8 +13,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // sentinel is the History table's "sentinel" row of an instance: the
@@ -34,7 +34,7 @@ type sentinel struct {
 	length   int
 	token    string
 	consumed []string
-	instance *backend.Instance
+	instance *store.Instance
 }
 
 // maxConsumed bounds the Consumed list (kept under the 64 KiB property
@@ -126,7 +126,7 @@ func (s *Store) parseSentinel(ctx context.Context, m map[string]any, sen *sentin
 		_ = json.Unmarshal([]byte(c), &sen.consumed)
 	}
 	if in := getString(m, "Instance"); in != "" {
-		var inst backend.Instance
+		var inst store.Instance
 		if err := json.Unmarshal([]byte(in), &inst); err == nil {
 			sen.instance = &inst
 		}
@@ -157,7 +157,7 @@ func (s *Store) readSentinel(ctx context.Context, instanceID string) (*sentinel,
 
 // instanceRow is a read Instances row.
 type instanceRow struct {
-	inst  *backend.Instance
+	inst  *store.Instance
 	etag  azcore.ETag
 	token string
 }
@@ -182,7 +182,7 @@ func (s *Store) readInstance(ctx context.Context, instanceID string) (*instanceR
 }
 
 // instanceEntity builds an Instances row with large columns offloaded.
-func (s *Store) instanceEntity(ctx context.Context, inst *backend.Instance, token string) ([]byte, error) {
+func (s *Store) instanceEntity(ctx context.Context, inst *store.Instance, token string) ([]byte, error) {
 	m := s.instanceToEntity(inst, token)
 	if err := s.offloadLarge(ctx, m, EscapeKey(inst.InstanceID)+"/instance-", true); err != nil {
 		return nil, err
@@ -191,7 +191,7 @@ func (s *Store) instanceEntity(ctx context.Context, inst *backend.Instance, toke
 }
 
 // writeInstance replaces an Instances row unconditionally.
-func (s *Store) writeInstance(ctx context.Context, inst *backend.Instance, token string) error {
+func (s *Store) writeInstance(ctx context.Context, inst *store.Instance, token string) error {
 	b, err := s.instanceEntity(ctx, inst, token)
 	if err != nil {
 		return err
@@ -203,7 +203,7 @@ func (s *Store) writeInstance(ctx context.Context, inst *backend.Instance, token
 // commitHistory writes events at rows base.. of execution execID and the
 // sentinel, in entity-group transactions of at most 99 rows plus the
 // sentinel, each conditional on the sentinel's ETag (or its absence). A
-// lost race returns backend.ErrWorkItemLost.
+// lost race returns store.ErrWorkItemLost.
 func (s *Store) commitHistory(ctx context.Context, instanceID string, sen *sentinel, base int, execID string, events []*history.Event, final map[string]any) (azcore.ETag, error) {
 	pk := EscapeKey(instanceID)
 	token := final["CheckpointToken"].(string)
@@ -279,10 +279,10 @@ func (s *Store) commitHistory(ctx context.Context, instanceID string, sen *senti
 			continue // applied (even if the response was lost)
 		}
 		if err == nil {
-			return "", fmt.Errorf("azurestorage: history batch for %q applied but the sentinel does not show it: %w", instanceID, backend.ErrWorkItemLost)
+			return "", fmt.Errorf("azurestorage: history batch for %q applied but the sentinel does not show it: %w", instanceID, store.ErrWorkItemLost)
 		}
 		if now.exists != exists || (exists && now.etag != etag) {
-			return "", fmt.Errorf("azurestorage: instance %q was written by another worker: %w", instanceID, backend.ErrWorkItemLost)
+			return "", fmt.Errorf("azurestorage: instance %q was written by another worker: %w", instanceID, store.ErrWorkItemLost)
 		}
 		return "", err
 	}
@@ -290,7 +290,7 @@ func (s *Store) commitHistory(ctx context.Context, instanceID string, sen *senti
 }
 
 // finalSentinel returns the sentinel columns of a commit's last batch.
-func (s *Store) finalSentinel(ctx context.Context, instanceID, execID string, length int, token string, consumed []string, row *backend.Instance, now time.Time) (map[string]any, error) {
+func (s *Store) finalSentinel(ctx context.Context, instanceID, execID string, length int, token string, consumed []string, row *store.Instance, now time.Time) (map[string]any, error) {
 	m := map[string]any{
 		"ExecutionId":          execID,
 		"HistoryLength":        length,

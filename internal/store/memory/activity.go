@@ -5,27 +5,27 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
-	"github.com/godurable/durablefunctions/internal/backend/queues"
-	"github.com/godurable/durablefunctions/internal/backend/storekit"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
+	"github.com/godurable/durablefunctions/internal/store/memqueue"
+	"github.com/godurable/durablefunctions/internal/store/storekit"
 )
 
 // addActivity queues a request. Callers hold mu.
 func (s *Store) addActivity(instanceID, execID string, e *history.Event, now time.Time) {
-	s.q.AddActivity(&queues.Activity{
+	s.q.AddActivity(&memqueue.Activity{
 		ID: s.q.NextID(), InstanceID: instanceID, ExecID: execID, Event: storekit.CloneEvent(e), VisibleAt: now,
 	})
 }
 
 // NextActivityWorkItem locks the request that became visible first.
-func (s *Store) NextActivityWorkItem(ctx context.Context) (*backend.ActivityWorkItem, error) {
+func (s *Store) NextActivityWorkItem(ctx context.Context) (*store.ActivityWorkItem, error) {
 	a, err := s.q.NextActivity(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer s.mu.Unlock()
-	return &backend.ActivityWorkItem{
+	return &store.ActivityWorkItem{
 		InstanceID:   a.InstanceID,
 		ExecutionID:  a.ExecID,
 		Event:        storekit.CloneEvent(a.Event),
@@ -36,7 +36,7 @@ func (s *Store) NextActivityWorkItem(ctx context.Context) (*backend.ActivityWork
 
 // lockedActivity returns the request wi holds the lock of, or
 // ErrWorkItemLost. Callers hold mu.
-func (s *Store) lockedActivity(op string, wi *backend.ActivityWorkItem) (*queues.Activity, error) {
+func (s *Store) lockedActivity(op string, wi *store.ActivityWorkItem) (*memqueue.Activity, error) {
 	lock, ok := s.lockOf(wi.Lock)
 	if !ok {
 		return nil, lostError(op, wi.InstanceID)
@@ -50,7 +50,7 @@ func (s *Store) lockedActivity(op string, wi *backend.ActivityWorkItem) (*queues
 
 // CompleteActivityWorkItem deletes the request and queues result for the
 // orchestration that scheduled it.
-func (s *Store) CompleteActivityWorkItem(ctx context.Context, wi *backend.ActivityWorkItem, result *history.Event) error {
+func (s *Store) CompleteActivityWorkItem(ctx context.Context, wi *store.ActivityWorkItem, result *history.Event) error {
 	if result == nil {
 		return fmt.Errorf("%w: complete activity for instance %q: nil result", storekit.ErrInvalidRequest, wi.InstanceID)
 	}
@@ -63,13 +63,13 @@ func (s *Store) CompleteActivityWorkItem(ctx context.Context, wi *backend.Activi
 		return err
 	}
 	s.q.RemoveActivity(a.ID)
-	s.enqueue(&backend.Message{InstanceID: a.InstanceID, ExecutionID: a.ExecID, Event: result}, s.clock.Now())
+	s.enqueue(&store.Message{InstanceID: a.InstanceID, ExecutionID: a.ExecID, Event: result}, s.clock.Now())
 	return nil
 }
 
 // AbandonActivityWorkItem unlocks the request; it becomes visible again
 // after retryAfter.
-func (s *Store) AbandonActivityWorkItem(ctx context.Context, wi *backend.ActivityWorkItem, retryAfter time.Duration) error {
+func (s *Store) AbandonActivityWorkItem(ctx context.Context, wi *store.ActivityWorkItem, retryAfter time.Duration) error {
 	if err := s.begin(ctx); err != nil {
 		return fmt.Errorf("abandon activity for instance %q: %w", wi.InstanceID, err)
 	}

@@ -1,5 +1,5 @@
 // Package memory is the in-memory store: the reference semantics of the
-// backend.Backend interface, used by unit tests and by the `memory`
+// store.Store interface, used by unit tests and by the `memory`
 // (alias `emulator`) storage provider.
 //
 // Everything lives in one process and is lost when it exits. Locks never

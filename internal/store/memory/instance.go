@@ -3,16 +3,16 @@ package memory
 import (
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
-	"github.com/godurable/durablefunctions/internal/backend/queues"
-	"github.com/godurable/durablefunctions/internal/backend/storekit"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
+	"github.com/godurable/durablefunctions/internal/store/memqueue"
+	"github.com/godurable/durablefunctions/internal/store/storekit"
 )
 
 // instance is the stored state of an instance that has a row. Its queued
 // messages and lock live in Store.q.
 type instance struct {
-	row     *backend.Instance
+	row     *store.Instance
 	history []*history.Event
 }
 
@@ -27,9 +27,9 @@ func (s *Store) record(id string) *instance {
 }
 
 // enqueue queues a copy of m. Callers hold mu.
-func (s *Store) enqueue(m *backend.Message, now time.Time) {
+func (s *Store) enqueue(m *store.Message, now time.Time) {
 	due := storekit.Visible(m.VisibleAt, now)
-	s.q.Enqueue(m.InstanceID, &queues.Message{
+	s.q.Enqueue(m.InstanceID, &memqueue.Message{
 		ID: s.q.NextID(), ExecID: m.ExecutionID, Event: storekit.CloneEvent(m.Event), Due: due, VisibleAt: due,
 	})
 }

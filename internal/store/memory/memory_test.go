@@ -3,14 +3,14 @@ package memory_test
 import (
 	"testing"
 
-	"github.com/godurable/durablefunctions/internal/backend"
-	"github.com/godurable/durablefunctions/internal/backend/backendtest"
+	"github.com/godurable/durablefunctions/internal/store"
 	"github.com/godurable/durablefunctions/internal/store/memory"
+	"github.com/godurable/durablefunctions/internal/store/storetest"
 )
 
 func TestConformance(t *testing.T) {
-	backendtest.Run(t, backendtest.Factory{
-		New: func(t *testing.T, clock backend.Clock) backend.Backend {
+	storetest.Run(t, storetest.Factory{
+		New: func(t *testing.T, clock store.Clock) store.Store {
 			return memory.New(memory.WithClock(clock))
 		},
 	})

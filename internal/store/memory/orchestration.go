@@ -5,17 +5,17 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
-	"github.com/godurable/durablefunctions/internal/backend/queues"
-	"github.com/godurable/durablefunctions/internal/backend/storekit"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
+	"github.com/godurable/durablefunctions/internal/store/memqueue"
+	"github.com/godurable/durablefunctions/internal/store/storekit"
 )
 
 // CreateInstance writes a Pending row for start's instance and queues the
 // start message. A finished instance (or one opts allow replacing) is
 // replaced: its row, history and queued messages are discarded, and a
 // work item holding it loses its lock.
-func (s *Store) CreateInstance(ctx context.Context, start *history.Event, opts backend.CreateOptions) error {
+func (s *Store) CreateInstance(ctx context.Context, start *history.Event, opts store.CreateOptions) error {
 	id, execID, err := storekit.StartIDs(start)
 	if err != nil {
 		return err
@@ -32,12 +32,12 @@ func (s *Store) CreateInstance(ctx context.Context, start *history.Event, opts b
 		s.drop(id)
 	}
 	s.record(id).row = storekit.NewInstanceRow(start, opts, now)
-	s.enqueue(&backend.Message{InstanceID: id, ExecutionID: execID, Event: start, VisibleAt: opts.VisibleAt}, now)
+	s.enqueue(&store.Message{InstanceID: id, ExecutionID: execID, Event: start, VisibleAt: opts.VisibleAt}, now)
 	return nil
 }
 
 // SendMessages queues msgs, all or none.
-func (s *Store) SendMessages(ctx context.Context, msgs ...backend.Message) error {
+func (s *Store) SendMessages(ctx context.Context, msgs ...store.Message) error {
 	if err := storekit.ValidateMessages(msgs); err != nil {
 		return err
 	}
@@ -54,13 +54,13 @@ func (s *Store) SendMessages(ctx context.Context, msgs ...backend.Message) error
 
 // NextOrchestrationWorkItem locks the instance of kind whose messages
 // became visible first and returns it with its visible messages.
-func (s *Store) NextOrchestrationWorkItem(ctx context.Context, kind backend.WorkKind) (*backend.OrchestrationWorkItem, error) {
+func (s *Store) NextOrchestrationWorkItem(ctx context.Context, kind store.WorkKind) (*store.OrchestrationWorkItem, error) {
 	qin, token, msgs, err := s.q.NextInstance(ctx, kind)
 	if err != nil {
 		return nil, err
 	}
 	defer s.mu.Unlock()
-	wi := &backend.OrchestrationWorkItem{InstanceID: qin.ID, Lock: &lockToken{store: s, token: token}}
+	wi := &store.OrchestrationWorkItem{InstanceID: qin.ID, Lock: &lockToken{store: s, token: token}}
 	var in instance // no row yet: messages can arrive before the instance is created
 	if r := s.instances[qin.ID]; r != nil {
 		in = *r
@@ -75,7 +75,7 @@ func (s *Store) NextOrchestrationWorkItem(ctx context.Context, kind backend.Work
 
 // lockedInstance returns the instance wi holds the lock of, or
 // ErrWorkItemLost. Callers hold mu.
-func (s *Store) lockedInstance(op string, wi *backend.OrchestrationWorkItem) (*queues.Instance, *lockToken, error) {
+func (s *Store) lockedInstance(op string, wi *store.OrchestrationWorkItem) (*memqueue.Instance, *lockToken, error) {
 	lock, ok := s.lockOf(wi.Lock)
 	if !ok {
 		return nil, nil, lostError(op, wi.InstanceID)
@@ -88,7 +88,7 @@ func (s *Store) lockedInstance(op string, wi *backend.OrchestrationWorkItem) (*q
 }
 
 // CompleteOrchestrationWorkItem applies c and unlocks the instance.
-func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem, c *backend.OrchestrationCommit) error {
+func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *store.OrchestrationWorkItem, c *store.OrchestrationCommit) error {
 	if err := storekit.ValidateCommit(wi.InstanceID, c); err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.O
 
 // AbandonOrchestrationWorkItem unlocks the instance; the work item's
 // messages become visible again after retryAfter.
-func (s *Store) AbandonOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem, retryAfter time.Duration) error {
+func (s *Store) AbandonOrchestrationWorkItem(ctx context.Context, wi *store.OrchestrationWorkItem, retryAfter time.Duration) error {
 	if err := s.begin(ctx); err != nil {
 		return fmt.Errorf("abandon work item for instance %q: %w", wi.InstanceID, err)
 	}

@@ -5,20 +5,20 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/godurable/durablefunctions/internal/backend"
-	"github.com/godurable/durablefunctions/internal/backend/storekit"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
+	"github.com/godurable/durablefunctions/internal/store/storekit"
 )
 
 // GetInstance returns a copy of the instance's row.
-func (s *Store) GetInstance(ctx context.Context, instanceID string) (*backend.Instance, error) {
+func (s *Store) GetInstance(ctx context.Context, instanceID string) (*store.Instance, error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, fmt.Errorf("get instance %q: %w", instanceID, err)
 	}
 	defer s.mu.Unlock()
 	in := s.instances[instanceID]
 	if in == nil {
-		return nil, fmt.Errorf("get instance %q: %w", instanceID, backend.ErrNotFound)
+		return nil, fmt.Errorf("get instance %q: %w", instanceID, store.ErrNotFound)
 	}
 	return storekit.CloneInstance(in.row), nil
 }
@@ -31,16 +31,16 @@ func (s *Store) GetHistory(ctx context.Context, instanceID string) ([]*history.E
 	defer s.mu.Unlock()
 	in := s.instances[instanceID]
 	if in == nil {
-		return nil, fmt.Errorf("get history of instance %q: %w", instanceID, backend.ErrNotFound)
+		return nil, fmt.Errorf("get history of instance %q: %w", instanceID, store.ErrNotFound)
 	}
 	return storekit.CloneEvents(in.history), nil
 }
 
 // ListInstances returns one page of matching rows in (CreatedAt, id)
 // order.
-func (s *Store) ListInstances(ctx context.Context, q *backend.Query) (*backend.Page, error) {
+func (s *Store) ListInstances(ctx context.Context, q *store.Query) (*store.Page, error) {
 	if q == nil {
-		q = &backend.Query{}
+		q = &store.Query{}
 	}
 	cur, resume, err := storekit.DecodeToken(q.ContinuationToken)
 	if err != nil {
@@ -49,7 +49,7 @@ func (s *Store) ListInstances(ctx context.Context, q *backend.Query) (*backend.P
 	if err := s.begin(ctx); err != nil {
 		return nil, fmt.Errorf("list instances: %w", err)
 	}
-	var all []*backend.Instance
+	var all []*store.Instance
 	for _, in := range s.instances {
 		if storekit.QueryMatches(q, in.row) && (!resume || cur.After(in.row)) {
 			all = append(all, in.row)
@@ -58,13 +58,13 @@ func (s *Store) ListInstances(ctx context.Context, q *backend.Query) (*backend.P
 	s.mu.Unlock()
 	slices.SortFunc(all, storekit.CompareInstances)
 	size := storekit.PageSize(q)
-	page := &backend.Page{}
+	page := &store.Page{}
 	if len(all) > size {
 		all = all[:size]
 		last := all[size-1]
 		page.ContinuationToken = storekit.EncodeToken(storekit.Cursor{CreatedAt: last.CreatedAt, InstanceID: last.InstanceID})
 	}
-	page.Instances = make([]*backend.Instance, len(all))
+	page.Instances = make([]*store.Instance, len(all))
 	for i, row := range all {
 		c := storekit.CloneInstance(row)
 		if !q.WithPayloads {
@@ -82,23 +82,23 @@ func (s *Store) PurgeInstance(ctx context.Context, instanceID string) error {
 	}
 	defer s.mu.Unlock()
 	if s.instances[instanceID] == nil {
-		return fmt.Errorf("purge instance %q: %w", instanceID, backend.ErrNotFound)
+		return fmt.Errorf("purge instance %q: %w", instanceID, store.ErrNotFound)
 	}
 	s.drop(instanceID)
 	return nil
 }
 
 // PurgeInstances deletes the finished instances f selects.
-func (s *Store) PurgeInstances(ctx context.Context, f *backend.PurgeFilter) (int, error) {
+func (s *Store) PurgeInstances(ctx context.Context, f *store.PurgeFilter) (int, error) {
 	if f == nil {
-		f = &backend.PurgeFilter{}
+		f = &store.PurgeFilter{}
 	}
 	if err := s.begin(ctx); err != nil {
 		return 0, fmt.Errorf("purge instances: %w", err)
 	}
 	defer s.mu.Unlock()
 	statuses := storekit.PurgeStatuses(f)
-	var victims []*backend.Instance
+	var victims []*store.Instance
 	for _, in := range s.instances {
 		if storekit.PurgeMatches(f, statuses, in.row) {
 			victims = append(victims, in.row)

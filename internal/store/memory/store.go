@@ -5,16 +5,16 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/godurable/durablefunctions/internal/backend"
-	"github.com/godurable/durablefunctions/internal/backend/queues"
+	"github.com/godurable/durablefunctions/internal/store"
+	"github.com/godurable/durablefunctions/internal/store/memqueue"
 )
 
 // Option configures a Store.
 type Option func(*Store)
 
 // WithClock makes the store tell time by c (tests use a virtual clock).
-// The default is backend.SystemClock.
-func WithClock(c backend.Clock) Option {
+// The default is store.SystemClock.
+func WithClock(c store.Clock) Option {
 	return func(s *Store) {
 		if c != nil {
 			s.clock = c
@@ -22,32 +22,32 @@ func WithClock(c backend.Clock) Option {
 	}
 }
 
-// Store is the in-memory backend.Backend. The zero value is not usable;
+// Store is the in-memory store.Store. The zero value is not usable;
 // call New.
 type Store struct {
-	clock backend.Clock
+	clock store.Clock
 
 	mu        sync.Mutex
-	q         *queues.Queues       // messages, activity requests, locks; guarded by mu
+	q         *memqueue.Queues     // messages, activity requests, locks; guarded by mu
 	instances map[string]*instance // rows and histories; guarded by mu
 }
 
-var _ backend.Backend = (*Store)(nil)
+var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New(opts ...Option) *Store {
 	s := &Store{
-		clock:     backend.SystemClock{},
+		clock:     store.SystemClock{},
 		instances: make(map[string]*instance),
 	}
 	for _, o := range opts {
 		o(s)
 	}
-	s.q = queues.New(&s.mu, s.clock)
+	s.q = memqueue.New(&s.mu, s.clock)
 	return s
 }
 
-// Close makes blocked and later calls fail with backend.ErrClosed. It is
+// Close makes blocked and later calls fail with store.ErrClosed. It is
 // safe to call more than once.
 func (s *Store) Close() error {
 	s.mu.Lock()
@@ -72,5 +72,5 @@ func (s *Store) lockOf(l any) (*lockToken, bool) {
 }
 
 func lostError(op, instanceID string) error {
-	return fmt.Errorf("%s for instance %q: %w", op, instanceID, backend.ErrWorkItemLost)
+	return fmt.Errorf("%s for instance %q: %w", op, instanceID, store.ErrWorkItemLost)
 }

@@ -6,19 +6,19 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
-	"github.com/godurable/durablefunctions/internal/backend/storekit"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
+	"github.com/godurable/durablefunctions/internal/store/storekit"
 )
 
 // NextActivityWorkItem locks the activity request that became visible
-// first; see backend.Backend.
-func (s *Store) NextActivityWorkItem(ctx context.Context) (*backend.ActivityWorkItem, error) {
+// first; see store.Store.
+func (s *Store) NextActivityWorkItem(ctx context.Context) (*store.ActivityWorkItem, error) {
 	a, err := s.q.NextActivity(ctx)
 	if err != nil {
 		return nil, err
 	}
-	wi := &backend.ActivityWorkItem{
+	wi := &store.ActivityWorkItem{
 		InstanceID:   a.InstanceID,
 		ExecutionID:  a.ExecID,
 		Event:        storekit.CloneEvent(a.Event),
@@ -47,7 +47,7 @@ func (b *batch) checkActivity(lock *lockToken) bool {
 
 // CompleteActivityWorkItem deletes the request and queues result for the
 // orchestration, in one transaction.
-func (s *Store) CompleteActivityWorkItem(ctx context.Context, wi *backend.ActivityWorkItem, result *history.Event) error {
+func (s *Store) CompleteActivityWorkItem(ctx context.Context, wi *store.ActivityWorkItem, result *history.Event) error {
 	if result == nil {
 		return fmt.Errorf("%w: complete activity for instance %q: nil result", storekit.ErrInvalidRequest, wi.InstanceID)
 	}
@@ -55,7 +55,7 @@ func (s *Store) CompleteActivityWorkItem(ctx context.Context, wi *backend.Activi
 	if !ok || lock.actID == 0 {
 		return lostError("complete activity", wi.InstanceID)
 	}
-	msgs, err := encodeMessages([]backend.Message{{InstanceID: wi.InstanceID, ExecutionID: wi.ExecutionID, Event: result}}, s.clock.Now())
+	msgs, err := encodeMessages([]store.Message{{InstanceID: wi.InstanceID, ExecutionID: wi.ExecutionID, Event: result}}, s.clock.Now())
 	if err != nil {
 		return fmt.Errorf("complete activity for instance %q: %w", wi.InstanceID, err)
 	}
@@ -77,7 +77,7 @@ func (s *Store) CompleteActivityWorkItem(ctx context.Context, wi *backend.Activi
 		}, nil, nil
 	}}
 	if err := s.submit(ctx, o); err != nil {
-		if errors.Is(err, backend.ErrWorkItemLost) {
+		if errors.Is(err, store.ErrWorkItemLost) {
 			return err
 		}
 		return fmt.Errorf("complete activity for instance %q: %w", wi.InstanceID, err)
@@ -87,7 +87,7 @@ func (s *Store) CompleteActivityWorkItem(ctx context.Context, wi *backend.Activi
 
 // AbandonActivityWorkItem unlocks the request; it becomes visible again
 // after retryAfter.
-func (s *Store) AbandonActivityWorkItem(ctx context.Context, wi *backend.ActivityWorkItem, retryAfter time.Duration) error {
+func (s *Store) AbandonActivityWorkItem(ctx context.Context, wi *store.ActivityWorkItem, retryAfter time.Duration) error {
 	lock, ok := s.lockOf(wi.Lock)
 	if !ok || lock.actID == 0 {
 		return lostError("abandon activity", wi.InstanceID)
@@ -111,7 +111,7 @@ func (s *Store) AbandonActivityWorkItem(ctx context.Context, wi *backend.Activit
 		}, nil, nil
 	}}
 	if err := s.submit(ctx, o); err != nil {
-		if errors.Is(err, backend.ErrWorkItemLost) {
+		if errors.Is(err, store.ErrWorkItemLost) {
 			return err
 		}
 		return fmt.Errorf("abandon activity for instance %q: %w", wi.InstanceID, err)

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 	"github.com/godurable/durablefunctions/internal/store/sqlite"
 )
 
@@ -27,20 +27,20 @@ func benchStore(b *testing.B) *sqlite.Store {
 // cycle creates an instance, takes its work item and commits a first
 // episode that schedules one activity: what starting an orchestration
 // costs the store.
-func cycle(ctx context.Context, s backend.Backend, id string) error {
+func cycle(ctx context.Context, s store.Store, id string) error {
 	now := time.Now().UTC()
 	start := history.NewExecutionStarted(now, "Orch", id, id+"-1", `"in"`, nil, nil)
-	if err := s.CreateInstance(ctx, start, backend.CreateOptions{}); err != nil {
+	if err := s.CreateInstance(ctx, start, store.CreateOptions{}); err != nil {
 		return err
 	}
-	wi, err := s.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+	wi, err := s.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 	if err != nil {
 		return err
 	}
 	return commitEpisode(ctx, s, wi, history.StatusRunning, history.NewTaskScheduled(now, 0, "Act", `1`))
 }
 
-func commitEpisode(ctx context.Context, s backend.Backend, wi *backend.OrchestrationWorkItem, status history.RuntimeStatus, sched *history.Event) error {
+func commitEpisode(ctx context.Context, s store.Store, wi *store.OrchestrationWorkItem, status history.RuntimeStatus, sched *history.Event) error {
 	now := time.Now().UTC()
 	row := *wi.Instance
 	row.Status, row.LastUpdatedAt = status, now
@@ -48,7 +48,7 @@ func commitEpisode(ctx context.Context, s backend.Backend, wi *backend.Orchestra
 	for _, m := range wi.Messages {
 		hist = append(hist, m.Event)
 	}
-	c := &backend.OrchestrationCommit{Instance: &row}
+	c := &store.OrchestrationCommit{Instance: &row}
 	if sched != nil {
 		hist = append(hist, sched)
 		c.Activities = []*history.Event{sched}
@@ -100,10 +100,10 @@ func BenchmarkSQLiteActivityComplete(b *testing.B) {
 	// Queue b.N requests from fan-out orchestrations of up to 1,000.
 	for k := 0; k*1000 < b.N; k++ {
 		id := fmt.Sprintf("fan%d", k)
-		if err := s.CreateInstance(ctx, history.NewExecutionStarted(now, "Fan", id, id+"-1", "", nil, nil), backend.CreateOptions{}); err != nil {
+		if err := s.CreateInstance(ctx, history.NewExecutionStarted(now, "Fan", id, id+"-1", "", nil, nil), store.CreateOptions{}); err != nil {
 			b.Fatal(err)
 		}
-		wi, err := s.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+		wi, err := s.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -114,7 +114,7 @@ func BenchmarkSQLiteActivityComplete(b *testing.B) {
 		}
 		row := *wi.Instance
 		row.Status = history.StatusRunning
-		if err := s.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{Instance: &row, NewHistory: acts, Activities: acts}); err != nil {
+		if err := s.CompleteOrchestrationWorkItem(ctx, wi, &store.OrchestrationCommit{Instance: &row, NewHistory: acts, Activities: acts}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -151,7 +151,7 @@ func BenchmarkSQLiteOneActivityOrchestration(b *testing.B) {
 	pipeline(b, s)
 }
 
-func pipeline(b *testing.B, s backend.Backend) {
+func pipeline(b *testing.B, s store.Store) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var (
@@ -168,7 +168,7 @@ func pipeline(b *testing.B, s backend.Backend) {
 		go func() { // orchestration worker
 			defer wg.Done()
 			for {
-				wi, err := s.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+				wi, err := s.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 				if err != nil {
 					return
 				}
@@ -213,7 +213,7 @@ func pipeline(b *testing.B, s backend.Backend) {
 				}
 				id := fmt.Sprintf("o%d", i)
 				started[i] = time.Now()
-				if err := s.CreateInstance(ctx, history.NewExecutionStarted(time.Now(), "Orch", id, id+"-1", `1`, nil, nil), backend.CreateOptions{}); err != nil {
+				if err := s.CreateInstance(ctx, history.NewExecutionStarted(time.Now(), "Orch", id, id+"-1", `1`, nil, nil), store.CreateOptions{}); err != nil {
 					return
 				}
 			}
@@ -234,10 +234,10 @@ func BenchmarkSQLiteLatency(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		id := fmt.Sprintf("l%d", i)
-		if err := s.CreateInstance(ctx, history.NewExecutionStarted(time.Now(), "Orch", id, id+"-1", `1`, nil, nil), backend.CreateOptions{}); err != nil {
+		if err := s.CreateInstance(ctx, history.NewExecutionStarted(time.Now(), "Orch", id, id+"-1", `1`, nil, nil), store.CreateOptions{}); err != nil {
 			b.Fatal(err)
 		}
-		wi, err := s.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+		wi, err := s.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -251,7 +251,7 @@ func BenchmarkSQLiteLatency(b *testing.B) {
 		if err := s.CompleteActivityWorkItem(ctx, act, history.NewTaskCompleted(time.Now(), 0, `1`)); err != nil {
 			b.Fatal(err)
 		}
-		wi, err = s.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+		wi, err = s.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // Times are stored as Unix nanoseconds, 0 for the zero time.
@@ -47,7 +47,7 @@ type rowArgs [14]any
 const instanceColumns = `id, execution_id, name, status, input, output, custom_status, failure,
 	created_at, last_updated_at, completed_at, scheduled_start, parent_instance, parent_execution`
 
-func encodeRow(inst *backend.Instance) (rowArgs, error) {
+func encodeRow(inst *store.Instance) (rowArgs, error) {
 	failure := ""
 	if inst.Failure != nil {
 		b, err := json.Marshal(inst.Failure)
@@ -63,9 +63,9 @@ func encodeRow(inst *backend.Instance) (rowArgs, error) {
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanRow(sc scanner) (*backend.Instance, error) {
+func scanRow(sc scanner) (*store.Instance, error) {
 	var (
-		inst                                   backend.Instance
+		inst                                   store.Instance
 		status                                 int
 		failure                                string
 		created, updated, completed, scheduled int64

@@ -8,19 +8,19 @@ import (
 	"slices"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
-	"github.com/godurable/durablefunctions/internal/backend/queues"
-	"github.com/godurable/durablefunctions/internal/backend/storekit"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
+	"github.com/godurable/durablefunctions/internal/store/memqueue"
+	"github.com/godurable/durablefunctions/internal/store/storekit"
 )
 
 // encodedMessage is a message ready for the writer.
 type encodedMessage struct {
-	m     backend.Message
+	m     store.Message
 	event []byte
 }
 
-func encodeMessages(msgs []backend.Message, now time.Time) ([]encodedMessage, error) {
+func encodeMessages(msgs []store.Message, now time.Time) ([]encodedMessage, error) {
 	out := make([]encodedMessage, len(msgs))
 	for i, m := range msgs {
 		ev, err := encodeEvent(m.Event)
@@ -49,14 +49,14 @@ func (b *batch) insertMessages(msgs []encodedMessage) (func(), error) {
 	}
 	return func() {
 		for i, em := range msgs {
-			b.s.q.Enqueue(em.m.InstanceID, &queues.Message{ID: ids[i], ExecID: em.m.ExecutionID, Event: em.m.Event, Due: em.m.VisibleAt, VisibleAt: em.m.VisibleAt})
+			b.s.q.Enqueue(em.m.InstanceID, &memqueue.Message{ID: ids[i], ExecID: em.m.ExecutionID, Event: em.m.Event, Due: em.m.VisibleAt, VisibleAt: em.m.VisibleAt})
 		}
 	}, nil
 }
 
 // CreateInstance writes a Pending row for start's instance and queues the
-// start message; see backend.Backend.
-func (s *Store) CreateInstance(ctx context.Context, start *history.Event, opts backend.CreateOptions) error {
+// start message; see store.Store.
+func (s *Store) CreateInstance(ctx context.Context, start *history.Event, opts store.CreateOptions) error {
 	id, execID, err := storekit.StartIDs(start)
 	if err != nil {
 		return err
@@ -67,7 +67,7 @@ func (s *Store) CreateInstance(ctx context.Context, start *history.Event, opts b
 	if err != nil {
 		return fmt.Errorf("create instance %q: %w", id, err)
 	}
-	msgs, err := encodeMessages([]backend.Message{{InstanceID: id, ExecutionID: execID, Event: start, VisibleAt: opts.VisibleAt}}, now)
+	msgs, err := encodeMessages([]store.Message{{InstanceID: id, ExecutionID: execID, Event: start, VisibleAt: opts.VisibleAt}}, now)
 	if err != nil {
 		return fmt.Errorf("create instance %q: %w", id, err)
 	}
@@ -108,7 +108,7 @@ func (s *Store) CreateInstance(ctx context.Context, start *history.Event, opts b
 			s.setCache(id, &cached{row: row})
 		}, nil, nil
 	}}
-	if err := s.submit(ctx, o); err != nil && !errors.Is(err, backend.ErrInstanceExists) {
+	if err := s.submit(ctx, o); err != nil && !errors.Is(err, store.ErrInstanceExists) {
 		return fmt.Errorf("create instance %q: %w", id, err)
 	} else if err != nil {
 		return err
@@ -117,7 +117,7 @@ func (s *Store) CreateInstance(ctx context.Context, start *history.Event, opts b
 }
 
 // SendMessages queues msgs, all or none.
-func (s *Store) SendMessages(ctx context.Context, msgs ...backend.Message) error {
+func (s *Store) SendMessages(ctx context.Context, msgs ...store.Message) error {
 	if err := storekit.ValidateMessages(msgs); err != nil {
 		return err
 	}
@@ -139,8 +139,8 @@ func (s *Store) SendMessages(ctx context.Context, msgs ...backend.Message) error
 }
 
 // NextOrchestrationWorkItem locks the instance of kind whose messages
-// became visible first; see backend.Backend.
-func (s *Store) NextOrchestrationWorkItem(ctx context.Context, kind backend.WorkKind) (*backend.OrchestrationWorkItem, error) {
+// became visible first; see store.Store.
+func (s *Store) NextOrchestrationWorkItem(ctx context.Context, kind store.WorkKind) (*store.OrchestrationWorkItem, error) {
 	in, token, msgs, err := s.q.NextInstance(ctx, kind)
 	if err != nil {
 		return nil, err
@@ -151,9 +151,9 @@ func (s *Store) NextOrchestrationWorkItem(ctx context.Context, kind backend.Work
 // lockInstance builds the work item of in, which token has just locked
 // with msgs (callers hold mu; it is released), and loads its row and
 // history.
-func (s *Store) lockInstance(ctx context.Context, in *queues.Instance, token uint64, msgs []*queues.Message) (*backend.OrchestrationWorkItem, error) {
+func (s *Store) lockInstance(ctx context.Context, in *memqueue.Instance, token uint64, msgs []*memqueue.Message) (*store.OrchestrationWorkItem, error) {
 	lock := &lockToken{store: s, token: token}
-	wi := &backend.OrchestrationWorkItem{InstanceID: in.ID, Lock: lock}
+	wi := &store.OrchestrationWorkItem{InstanceID: in.ID, Lock: lock}
 	type bump struct {
 		id      int64
 		dequeue int
@@ -203,7 +203,7 @@ func (s *Store) lockInstance(ctx context.Context, in *queues.Instance, token uin
 }
 
 // loadInstance reads an instance's row (nil if none) and history.
-func (s *Store) loadInstance(ctx context.Context, id string) (*backend.Instance, []*history.Event, error) {
+func (s *Store) loadInstance(ctx context.Context, id string) (*store.Instance, []*history.Event, error) {
 	row, err := scanRow(s.r.selRow.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		row, err = nil, nil
@@ -253,8 +253,8 @@ func (b *batch) checkLock(id string, lock *lockToken) bool {
 }
 
 // CompleteOrchestrationWorkItem applies c atomically and unlocks the
-// instance; see backend.Backend.
-func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem, c *backend.OrchestrationCommit) error {
+// instance; see store.Store.
+func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *store.OrchestrationWorkItem, c *store.OrchestrationCommit) error {
 	id := wi.InstanceID
 	if err := storekit.ValidateCommit(id, c); err != nil {
 		return err
@@ -265,7 +265,7 @@ func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.O
 	}
 	now := s.clock.Now()
 	var (
-		row     *backend.Instance
+		row     *store.Instance
 		rowArgs rowArgs
 		newHist []*history.Event
 		histEnc [][]byte
@@ -354,7 +354,7 @@ func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.O
 			}
 			queue()
 			for i, e := range acts {
-				s.q.AddActivity(&queues.Activity{ID: actIDs[i], InstanceID: id, ExecID: execID, Event: e, VisibleAt: now})
+				s.q.AddActivity(&memqueue.Activity{ID: actIDs[i], InstanceID: id, ExecID: execID, Event: e, VisibleAt: now})
 			}
 			if in != nil {
 				s.q.Unlock(in)
@@ -362,7 +362,7 @@ func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.O
 		}, nil, nil
 	}}
 	if err := s.submit(ctx, o); err != nil {
-		if errors.Is(err, backend.ErrWorkItemLost) {
+		if errors.Is(err, store.ErrWorkItemLost) {
 			return err
 		}
 		return fmt.Errorf("complete work item for instance %q: %w", id, err)
@@ -372,7 +372,7 @@ func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *backend.O
 
 // AbandonOrchestrationWorkItem unlocks the instance; the work item's
 // messages become visible again after retryAfter.
-func (s *Store) AbandonOrchestrationWorkItem(ctx context.Context, wi *backend.OrchestrationWorkItem, retryAfter time.Duration) error {
+func (s *Store) AbandonOrchestrationWorkItem(ctx context.Context, wi *store.OrchestrationWorkItem, retryAfter time.Duration) error {
 	id := wi.InstanceID
 	lock, ok := s.lockOf(wi.Lock)
 	if !ok {
@@ -405,7 +405,7 @@ func (s *Store) AbandonOrchestrationWorkItem(ctx context.Context, wi *backend.Or
 		}, nil, nil
 	}}
 	if err := s.submit(ctx, o); err != nil {
-		if errors.Is(err, backend.ErrWorkItemLost) {
+		if errors.Is(err, store.ErrWorkItemLost) {
 			return err
 		}
 		return fmt.Errorf("abandon work item for instance %q: %w", id, err)

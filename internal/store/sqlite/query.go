@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/godurable/durablefunctions/internal/backend"
-	"github.com/godurable/durablefunctions/internal/backend/storekit"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
+	"github.com/godurable/durablefunctions/internal/store/storekit"
 )
 
 func (s *Store) open(ctx context.Context) error {
@@ -19,7 +19,7 @@ func (s *Store) open(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.q.Closed() {
-		return backend.ErrClosed
+		return store.ErrClosed
 	}
 	return nil
 }
@@ -30,8 +30,8 @@ func (s *Store) cachedRow(id string) *cached {
 	return s.cache[id]
 }
 
-// GetInstance returns the instance's row; see backend.Backend.
-func (s *Store) GetInstance(ctx context.Context, instanceID string) (*backend.Instance, error) {
+// GetInstance returns the instance's row; see store.Store.
+func (s *Store) GetInstance(ctx context.Context, instanceID string) (*store.Instance, error) {
 	if err := s.open(ctx); err != nil {
 		return nil, fmt.Errorf("get instance %q: %w", instanceID, err)
 	}
@@ -40,7 +40,7 @@ func (s *Store) GetInstance(ctx context.Context, instanceID string) (*backend.In
 	}
 	row, err := scanRow(s.r.selRow.QueryRowContext(ctx, instanceID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("get instance %q: %w", instanceID, backend.ErrNotFound)
+		return nil, fmt.Errorf("get instance %q: %w", instanceID, store.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get instance %q: %w", instanceID, err)
@@ -49,7 +49,7 @@ func (s *Store) GetInstance(ctx context.Context, instanceID string) (*backend.In
 }
 
 // GetHistory returns the current execution's history; see
-// backend.Backend.
+// store.Store.
 func (s *Store) GetHistory(ctx context.Context, instanceID string) ([]*history.Event, error) {
 	if err := s.open(ctx); err != nil {
 		return nil, fmt.Errorf("get history of instance %q: %w", instanceID, err)
@@ -67,7 +67,7 @@ func (s *Store) GetHistory(ctx context.Context, instanceID string) ([]*history.E
 	if err := tx.StmtContext(ctx, s.r.selRow).QueryRowContext(ctx, instanceID).Scan(new(string), new(string), new(string), &one,
 		new(string), new(string), new(string), new(string), new(int64), new(int64), new(int64), new(int64), new(string), new(string)); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("get history of instance %q: %w", instanceID, backend.ErrNotFound)
+			return nil, fmt.Errorf("get history of instance %q: %w", instanceID, store.ErrNotFound)
 		}
 		return nil, fmt.Errorf("get history of instance %q: %w", instanceID, err)
 	}
@@ -95,11 +95,11 @@ func (s *Store) GetHistory(ctx context.Context, instanceID string) ([]*history.E
 }
 
 // kindClause restricts a query to an instance kind.
-func kindClause(k backend.InstanceKind) string {
+func kindClause(k store.InstanceKind) string {
 	switch k {
-	case backend.OnlyOrchestrations:
+	case store.OnlyOrchestrations:
 		return "substr(id, 1, 1) <> '@'"
-	case backend.OnlyEntities:
+	case store.OnlyEntities:
 		return "substr(id, 1, 1) = '@'"
 	}
 	return ""
@@ -115,10 +115,10 @@ func statusIn(statuses []history.RuntimeStatus, args *[]any) string {
 }
 
 // ListInstances returns one page of matching rows in (CreatedAt, id)
-// order; see backend.Backend.
-func (s *Store) ListInstances(ctx context.Context, q *backend.Query) (*backend.Page, error) {
+// order; see store.Store.
+func (s *Store) ListInstances(ctx context.Context, q *store.Query) (*store.Page, error) {
 	if q == nil {
-		q = &backend.Query{}
+		q = &store.Query{}
 	}
 	cur, resume, err := storekit.DecodeToken(q.ContinuationToken)
 	if err != nil {
@@ -164,7 +164,7 @@ func (s *Store) ListInstances(ctx context.Context, q *backend.Query) (*backend.P
 		return nil, fmt.Errorf("list instances: %w", err)
 	}
 	defer rows.Close()
-	page := &backend.Page{}
+	page := &store.Page{}
 	for rows.Next() {
 		inst, err := scanRow(rows)
 		if err != nil {
@@ -200,7 +200,7 @@ func (s *Store) PurgeInstance(ctx context.Context, instanceID string) error {
 		var status int
 		switch err := b.stmt(s.w.selStatus).QueryRow(instanceID).Scan(&status); {
 		case errors.Is(err, sql.ErrNoRows):
-			return nil, fmt.Errorf("purge instance %q: %w", instanceID, backend.ErrNotFound), nil
+			return nil, fmt.Errorf("purge instance %q: %w", instanceID, store.ErrNotFound), nil
 		case err != nil:
 			return nil, nil, err
 		}
@@ -210,7 +210,7 @@ func (s *Store) PurgeInstance(ctx context.Context, instanceID string) error {
 		return func() { s.qdrop(instanceID) }, nil, nil
 	}}
 	if err := s.submit(ctx, o); err != nil {
-		if errors.Is(err, backend.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		return fmt.Errorf("purge instance %q: %w", instanceID, err)
@@ -219,9 +219,9 @@ func (s *Store) PurgeInstance(ctx context.Context, instanceID string) error {
 }
 
 // PurgeInstances deletes the finished instances f selects, oldest first.
-func (s *Store) PurgeInstances(ctx context.Context, f *backend.PurgeFilter) (int, error) {
+func (s *Store) PurgeInstances(ctx context.Context, f *store.PurgeFilter) (int, error) {
 	if f == nil {
-		f = &backend.PurgeFilter{}
+		f = &store.PurgeFilter{}
 	}
 	statuses := storekit.PurgeStatuses(f)
 	var n int
@@ -239,7 +239,7 @@ func (s *Store) PurgeInstances(ctx context.Context, f *backend.PurgeFilter) (int
 		var victims []string
 		for rows.Next() {
 			var (
-				inst                        backend.Instance
+				inst                        store.Instance
 				status                      int
 				created, completed, updated int64
 			)

@@ -4,14 +4,14 @@ package sqlite
 // mirror itself is Store.q.
 
 import (
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // cached is an instance's committed row and history. Entries are never
 // changed in place: the writer replaces them.
 type cached struct {
-	row     *backend.Instance
+	row     *store.Instance
 	history []*history.Event
 }
 

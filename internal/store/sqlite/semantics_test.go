@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/godurable/durablefunctions/durable"
-	"github.com/godurable/durablefunctions/internal/enginetest"
+	"github.com/godurable/durablefunctions/durable/sqlitestore"
+	"github.com/godurable/durablefunctions/internal/store/e2etest"
 )
 
 func TestEngineSemanticsOnSQLite(t *testing.T) {
-	enginetest.Run(t, func(t *testing.T) durable.Store {
-		s, err := durable.OpenSQLiteStore(context.Background(), filepath.Join(t.TempDir(), "semantics.db"))
+	e2etest.Run(t, func(t *testing.T) *durable.Store {
+		s, err := sqlitestore.Open(context.Background(), filepath.Join(t.TempDir(), "semantics.db"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,9 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
-	"github.com/godurable/durablefunctions/internal/backend/queues"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
+	"github.com/godurable/durablefunctions/internal/store/memqueue"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -21,14 +21,14 @@ import (
 type Option func(*config)
 
 type config struct {
-	clock       backend.Clock
+	clock       store.Clock
 	synchronous string
 	busyTimeout time.Duration
 	readers     int
 }
 
 // WithClock makes the store tell time by c (tests use a virtual clock).
-func WithClock(c backend.Clock) Option {
+func WithClock(c store.Clock) Option {
 	return func(cfg *config) {
 		if c != nil {
 			cfg.clock = c
@@ -48,9 +48,9 @@ func WithBusyTimeout(d time.Duration) Option {
 	return func(cfg *config) { cfg.busyTimeout = d }
 }
 
-// Store is the SQLite backend.Backend.
+// Store is the SQLite store.Store.
 type Store struct {
-	clock backend.Clock
+	clock store.Clock
 	path  string
 	wdb   *sql.DB // the writer's single connection
 	rdb   *sql.DB // readers
@@ -58,7 +58,7 @@ type Store struct {
 	r     readerStmts
 
 	mu    sync.Mutex
-	q     *queues.Queues // the mirror of the queue tables; guarded by mu
+	q     *memqueue.Queues // the mirror of the queue tables; guarded by mu
 	cache map[string]*cached
 
 	// The writer.
@@ -70,12 +70,12 @@ type Store struct {
 	nextActID      int64
 }
 
-var _ backend.Backend = (*Store)(nil)
+var _ store.Store = (*Store)(nil)
 
 // Open opens (creating it and its parent directories if needed) the
 // database file at path, migrates its schema and loads its queues.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
-	cfg := config{clock: backend.SystemClock{}, synchronous: "NORMAL", busyTimeout: 10 * time.Second, readers: 4}
+	cfg := config{clock: store.SystemClock{}, synchronous: "NORMAL", busyTimeout: 10 * time.Second, readers: 4}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -108,7 +108,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		writerDone:     make(chan struct{}),
 		checkpointDone: make(chan struct{}),
 	}
-	s.q = queues.New(&s.mu, cfg.clock)
+	s.q = memqueue.New(&s.mu, cfg.clock)
 	fail := func(err error) (*Store, error) {
 		_ = s.closeDBs()
 		return nil, fmt.Errorf("sqlite store %s: %w", path, err)
@@ -158,7 +158,7 @@ func (s *Store) load(ctx context.Context) error {
 	}
 	for rows.Next() {
 		var (
-			m        queues.Message
+			m        memqueue.Message
 			id       string
 			vis, due int64
 			ev       []byte
@@ -186,7 +186,7 @@ func (s *Store) load(ctx context.Context) error {
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			a   queues.Activity
+			a   memqueue.Activity
 			vis int64
 			ev  []byte
 		)
@@ -213,7 +213,7 @@ func (s *Store) load(ctx context.Context) error {
 }
 
 // Close stops the writer after it has applied every request already
-// queued, fails blocked and later calls with backend.ErrClosed and closes
+// queued, fails blocked and later calls with store.ErrClosed and closes
 // the database. It is safe to call more than once.
 func (s *Store) Close() error {
 	s.mu.Lock()
@@ -253,8 +253,8 @@ type lockToken struct {
 	store   *Store
 	token   uint64
 	msgIDs  []int64
-	row     *backend.Instance // as loaded
-	history []*history.Event  // as loaded (shared, never modified)
+	row     *store.Instance  // as loaded
+	history []*history.Event // as loaded (shared, never modified)
 	actID   int64
 }
 
@@ -264,5 +264,5 @@ func (s *Store) lockOf(l any) (*lockToken, bool) {
 }
 
 func lostError(op, instanceID string) error {
-	return fmt.Errorf("%s for instance %q: %w", op, instanceID, backend.ErrWorkItemLost)
+	return fmt.Errorf("%s for instance %q: %w", op, instanceID, store.ErrWorkItemLost)
 }

@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
-	"github.com/godurable/durablefunctions/internal/backend"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // maxBatch bounds how many requests one transaction applies.
@@ -67,7 +67,7 @@ func (s *Store) submit(ctx context.Context, o *op) error {
 	s.mu.Lock()
 	if s.q.Closed() {
 		s.mu.Unlock()
-		return backend.ErrClosed
+		return store.ErrClosed
 	}
 	s.submitting.Add(1)
 	s.mu.Unlock()

@@ -1,4 +1,4 @@
-package queues
+package memqueue
 
 import (
 	"context"
@@ -6,16 +6,16 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
-	"github.com/godurable/durablefunctions/internal/backend/storekit"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
+	"github.com/godurable/durablefunctions/internal/store/storekit"
 )
 
 // Instance is an instance's queue state. It exists while the instance has
 // messages or a lock; owners keep rows and histories elsewhere.
 type Instance struct {
 	ID   string
-	Kind backend.WorkKind
+	Kind store.WorkKind
 	Msgs []*Message // in delivery order (Due, ID); read-only for owners
 	Lock uint64     // 0 when unlocked
 	// Gen is the owner's to count changes to the instance's stored state,
@@ -48,8 +48,8 @@ func (m *Message) less(o *Message) bool {
 }
 
 // WorkMessage returns a copy of m as a work item hands it out.
-func (m *Message) WorkMessage(instanceID string) *backend.Message {
-	return &backend.Message{
+func (m *Message) WorkMessage(instanceID string) *store.Message {
+	return &store.Message{
 		InstanceID:   instanceID,
 		ExecutionID:  m.ExecID,
 		Event:        storekit.CloneEvent(m.Event),
@@ -74,7 +74,7 @@ func (q *Queues) Locked(id string, token uint64) *Instance {
 func (q *Queues) get(id string) *Instance {
 	in := q.instances[id]
 	if in == nil {
-		in = &Instance{ID: id, Kind: backend.KindOf(id)}
+		in = &Instance{ID: id, Kind: store.KindOf(id)}
 		q.instances[id] = in
 	}
 	return in
@@ -134,7 +134,7 @@ func (q *Queues) reschedule(in *Instance) {
 // locks it with its visible messages. Callers do not hold the mutex; on
 // success NextInstance returns with it held, so that the owner can build
 // the work item in the same critical section.
-func (q *Queues) NextInstance(ctx context.Context, kind backend.WorkKind) (in *Instance, token uint64, msgs []*Message, err error) {
+func (q *Queues) NextInstance(ctx context.Context, kind store.WorkKind) (in *Instance, token uint64, msgs []*Message, err error) {
 	current := func(e entry[*Instance]) bool { return e.ver == e.item.ver }
 	in, now, err := next(ctx, q, queueOf(kind), &q.ready[queueOf(kind)], current)
 	if err != nil {

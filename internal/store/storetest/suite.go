@@ -1,4 +1,4 @@
-package backendtest
+package storetest
 
 import (
 	"context"
@@ -9,19 +9,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // Factory makes the stores the suite runs against.
 type Factory struct {
 	// New returns an empty store that tells time by clock. The suite closes
 	// it when the test ends (Close must tolerate a second call).
-	New func(t *testing.T, clock backend.Clock) backend.Backend
+	New func(t *testing.T, clock store.Clock) store.Store
 	// Reopen closes old and opens the same persistent store again, as a
 	// process restart would. Nil for stores that do not persist; the
 	// restart tests are then skipped.
-	Reopen func(t *testing.T, old backend.Backend, clock backend.Clock) backend.Backend
+	Reopen func(t *testing.T, old store.Store, clock store.Clock) store.Store
 }
 
 // Run runs the conformance suite against f's stores.
@@ -70,7 +70,7 @@ type env struct {
 	t   *testing.T
 	f   Factory
 	clk *Clock
-	b   backend.Backend
+	b   store.Store
 	ctx context.Context
 }
 
@@ -104,13 +104,13 @@ func (e *env) startEvent(id, exec, name, input string) *history.Event {
 func (e *env) create(id string) *history.Event {
 	e.t.Helper()
 	start := e.startEvent(id, id+"-1", "Orch", `"in"`)
-	if err := e.b.CreateInstance(e.ctx, start, backend.CreateOptions{}); err != nil {
+	if err := e.b.CreateInstance(e.ctx, start, store.CreateOptions{}); err != nil {
 		e.t.Fatalf("CreateInstance(%q): %v", id, err)
 	}
 	return start
 }
 
-func (e *env) send(msgs ...backend.Message) {
+func (e *env) send(msgs ...store.Message) {
 	e.t.Helper()
 	if err := e.b.SendMessages(e.ctx, msgs...); err != nil {
 		e.t.Fatalf("SendMessages: %v", err)
@@ -118,8 +118,8 @@ func (e *env) send(msgs ...backend.Message) {
 }
 
 // raise returns an EventRaised message for id.
-func (e *env) raise(id, name, input string) backend.Message {
-	return backend.Message{InstanceID: id, Event: history.NewEventRaised(e.now(), name, input)}
+func (e *env) raise(id, name, input string) store.Message {
+	return store.Message{InstanceID: id, Event: history.NewEventRaised(e.now(), name, input)}
 }
 
 func (e *env) waitCtx() (context.Context, context.CancelFunc) {
@@ -127,7 +127,7 @@ func (e *env) waitCtx() (context.Context, context.CancelFunc) {
 }
 
 // next returns the next work item of kind, failing the test if none comes.
-func (e *env) next(kind backend.WorkKind) *backend.OrchestrationWorkItem {
+func (e *env) next(kind store.WorkKind) *store.OrchestrationWorkItem {
 	e.t.Helper()
 	ctx, cancel := e.waitCtx()
 	defer cancel()
@@ -142,9 +142,9 @@ func (e *env) next(kind backend.WorkKind) *backend.OrchestrationWorkItem {
 }
 
 // nextFor returns the next work item, which must be for id.
-func (e *env) nextFor(id string) *backend.OrchestrationWorkItem {
+func (e *env) nextFor(id string) *store.OrchestrationWorkItem {
 	e.t.Helper()
-	wi := e.next(backend.KindOf(id))
+	wi := e.next(store.KindOf(id))
 	if wi.InstanceID != id {
 		e.t.Fatalf("work item for %q, want %q", wi.InstanceID, id)
 	}
@@ -152,7 +152,7 @@ func (e *env) nextFor(id string) *backend.OrchestrationWorkItem {
 }
 
 // noWork checks that no work item of kind is delivered.
-func (e *env) noWork(kind backend.WorkKind) {
+func (e *env) noWork(kind store.WorkKind) {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(e.ctx, quiet)
 	defer cancel()
@@ -165,7 +165,7 @@ func (e *env) noWork(kind backend.WorkKind) {
 	}
 }
 
-func (e *env) nextActivity() *backend.ActivityWorkItem {
+func (e *env) nextActivity() *store.ActivityWorkItem {
 	e.t.Helper()
 	ctx, cancel := e.waitCtx()
 	defer cancel()
@@ -220,14 +220,14 @@ func afterAdvance[T any](e *env, d time.Duration, call func(ctx context.Context)
 	return r.v
 }
 
-func (e *env) nextAfter(kind backend.WorkKind, d time.Duration) *backend.OrchestrationWorkItem {
+func (e *env) nextAfter(kind store.WorkKind, d time.Duration) *store.OrchestrationWorkItem {
 	e.t.Helper()
-	return afterAdvance(e, d, func(ctx context.Context) (*backend.OrchestrationWorkItem, error) {
+	return afterAdvance(e, d, func(ctx context.Context) (*store.OrchestrationWorkItem, error) {
 		return e.b.NextOrchestrationWorkItem(ctx, kind)
 	})
 }
 
-func (e *env) commit(wi *backend.OrchestrationWorkItem, c *backend.OrchestrationCommit) {
+func (e *env) commit(wi *store.OrchestrationWorkItem, c *store.OrchestrationCommit) {
 	e.t.Helper()
 	if err := e.b.CompleteOrchestrationWorkItem(e.ctx, wi, c); err != nil {
 		e.t.Fatalf("CompleteOrchestrationWorkItem(%q): %v", wi.InstanceID, err)
@@ -235,8 +235,8 @@ func (e *env) commit(wi *backend.OrchestrationWorkItem, c *backend.Orchestration
 }
 
 // row returns the row a worker would write for wi's instance in status.
-func (e *env) row(wi *backend.OrchestrationWorkItem, status history.RuntimeStatus) *backend.Instance {
-	r := &backend.Instance{InstanceID: wi.InstanceID, Name: "Orch", Status: status, LastUpdatedAt: e.now()}
+func (e *env) row(wi *store.OrchestrationWorkItem, status history.RuntimeStatus) *store.Instance {
+	r := &store.Instance{InstanceID: wi.InstanceID, Name: "Orch", Status: status, LastUpdatedAt: e.now()}
 	if wi.Instance != nil {
 		c := *wi.Instance
 		r = &c
@@ -251,7 +251,7 @@ func (e *env) row(wi *backend.OrchestrationWorkItem, status history.RuntimeStatu
 }
 
 // episode returns the history a worker appends for a first episode.
-func (e *env) episode(wi *backend.OrchestrationWorkItem, more ...*history.Event) []*history.Event {
+func (e *env) episode(wi *store.OrchestrationWorkItem, more ...*history.Event) []*history.Event {
 	h := []*history.Event{history.NewOrchestratorStarted(e.now())}
 	for _, m := range wi.Messages {
 		h = append(h, m.Event)
@@ -266,10 +266,10 @@ func (e *env) finish(id string, status history.RuntimeStatus) {
 	e.t.Helper()
 	e.create(id)
 	wi := e.nextFor(id)
-	e.commit(wi, &backend.OrchestrationCommit{Instance: e.row(wi, status), NewHistory: e.episode(wi)})
+	e.commit(wi, &store.OrchestrationCommit{Instance: e.row(wi, status), NewHistory: e.episode(wi)})
 }
 
-func (e *env) instance(id string) *backend.Instance {
+func (e *env) instance(id string) *store.Instance {
 	e.t.Helper()
 	inst, err := e.b.GetInstance(e.ctx, id)
 	if err != nil {
@@ -289,10 +289,10 @@ func (e *env) history(id string) []*history.Event {
 
 func (e *env) notFound(id string) {
 	e.t.Helper()
-	if _, err := e.b.GetInstance(e.ctx, id); !errors.Is(err, backend.ErrNotFound) {
+	if _, err := e.b.GetInstance(e.ctx, id); !errors.Is(err, store.ErrNotFound) {
 		e.t.Fatalf("GetInstance(%q) = %v, want ErrNotFound", id, err)
 	}
-	if _, err := e.b.GetHistory(e.ctx, id); !errors.Is(err, backend.ErrNotFound) {
+	if _, err := e.b.GetHistory(e.ctx, id); !errors.Is(err, store.ErrNotFound) {
 		e.t.Fatalf("GetHistory(%q) = %v, want ErrNotFound", id, err)
 	}
 }
@@ -318,7 +318,7 @@ func (e *env) sameEvents(what string, got, want []*history.Event) {
 	}
 }
 
-func messageEvents(msgs []*backend.Message) []*history.Event {
+func messageEvents(msgs []*store.Message) []*history.Event {
 	out := make([]*history.Event, len(msgs))
 	for i, m := range msgs {
 		out[i] = m.Event
@@ -327,7 +327,7 @@ func messageEvents(msgs []*backend.Message) []*history.Event {
 }
 
 // sameRow compares the fields of an instance row a store must preserve.
-func (e *env) sameRow(got, want *backend.Instance) {
+func (e *env) sameRow(got, want *store.Instance) {
 	e.t.Helper()
 	type cmp struct {
 		ID, Exec, Name, Input, Output, Custom, Parent, ParentExec string
@@ -341,7 +341,7 @@ func (e *env) sameRow(got, want *backend.Instance) {
 		}
 		return t.UnixNano()
 	}
-	c := func(i *backend.Instance) cmp {
+	c := func(i *store.Instance) cmp {
 		return cmp{i.InstanceID, i.ExecutionID, i.Name, i.Input, i.Output, i.CustomStatus, i.ParentInstance, i.ParentExecution,
 			i.Status, i.Failure, nanos(i.CreatedAt), nanos(i.LastUpdatedAt), nanos(i.CompletedAt), nanos(i.ScheduledStart)}
 	}

@@ -1,12 +1,12 @@
-package backendtest
+package storetest
 
 import (
 	"context"
 	"errors"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // blockedNexts starts one blocked call of each Next method and returns a
@@ -14,11 +14,11 @@ import (
 func (e *env) blockedNexts(ctx context.Context) <-chan error {
 	errs := make(chan error, 3)
 	go func() {
-		_, err := e.b.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+		_, err := e.b.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 		errs <- err
 	}()
 	go func() {
-		_, err := e.b.NextOrchestrationWorkItem(ctx, backend.Entities)
+		_, err := e.b.NextOrchestrationWorkItem(ctx, store.Entities)
 		errs <- err
 	}()
 	go func() {
@@ -43,12 +43,12 @@ func (e *env) expectErrs(errs <-chan error, want error) {
 
 var lifecycleTests = []test{
 	{"Blocked Next calls return ctx.Err() when their context is canceled", func(e *env) {
-		e.send(backend.Message{InstanceID: "future", Event: history.NewEventRaised(e.now(), "e", ""), VisibleAt: e.now().Add(time.Hour)})
+		e.send(store.Message{InstanceID: "future", Event: history.NewEventRaised(e.now(), "e", ""), VisibleAt: e.now().Add(time.Hour)})
 		ctx, cancel := context.WithCancel(e.ctx)
 		errs := e.blockedNexts(ctx)
 		cancel()
 		e.expectErrs(errs, context.Canceled)
-		_, err := e.b.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+		_, err := e.b.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 		e.isErr("Next with a canceled context", err, context.Canceled)
 		_, err = e.b.NextActivityWorkItem(ctx)
 		e.isErr("NextActivity with a canceled context", err, context.Canceled)
@@ -60,15 +60,15 @@ var lifecycleTests = []test{
 		if err := e.b.Close(); err != nil {
 			e.t.Fatal(err)
 		}
-		e.expectErrs(errs, backend.ErrClosed)
-		_, err := e.b.NextOrchestrationWorkItem(e.ctx, backend.Orchestrations)
-		e.isErr("Next after Close", err, backend.ErrClosed)
+		e.expectErrs(errs, store.ErrClosed)
+		_, err := e.b.NextOrchestrationWorkItem(e.ctx, store.Orchestrations)
+		e.isErr("Next after Close", err, store.ErrClosed)
 		_, err = e.b.NextActivityWorkItem(e.ctx)
-		e.isErr("NextActivity after Close", err, backend.ErrClosed)
-		err = e.b.CreateInstance(e.ctx, e.startEvent("y", "y-1", "Orch", ""), backend.CreateOptions{})
-		e.isErr("CreateInstance after Close", err, backend.ErrClosed)
+		e.isErr("NextActivity after Close", err, store.ErrClosed)
+		err = e.b.CreateInstance(e.ctx, e.startEvent("y", "y-1", "Orch", ""), store.CreateOptions{})
+		e.isErr("CreateInstance after Close", err, store.ErrClosed)
 		err = e.b.SendMessages(e.ctx, e.raise("y", "e", ""))
-		e.isErr("SendMessages after Close", err, backend.ErrClosed)
+		e.isErr("SendMessages after Close", err, store.ErrClosed)
 		if err := e.b.Close(); err != nil {
 			e.t.Fatalf("second Close: %v", err)
 		}
@@ -76,12 +76,12 @@ var lifecycleTests = []test{
 	{"Operations on a canceled context fail without effect", func(e *env) {
 		ctx, cancel := context.WithCancel(e.ctx)
 		cancel()
-		err := e.b.CreateInstance(ctx, e.startEvent("c", "c-1", "Orch", ""), backend.CreateOptions{})
+		err := e.b.CreateInstance(ctx, e.startEvent("c", "c-1", "Orch", ""), store.CreateOptions{})
 		if !errors.Is(err, context.Canceled) {
 			e.t.Fatalf("CreateInstance with a canceled context = %v, want context.Canceled", err)
 		}
 		e.notFound("c")
-		e.noWork(backend.Orchestrations)
+		e.noWork(store.Orchestrations)
 	}},
 }
 
@@ -93,10 +93,10 @@ var restartTests = []test{
 		sched := history.NewTaskScheduled(e.now(), 0, "Act", `1`)
 		hist := e.episode(wi, sched, history.NewTimerCreated(e.now(), 1, fireAt))
 		toB := e.raise("b", "hello", `"b"`)
-		e.commit(wi, &backend.OrchestrationCommit{
+		e.commit(wi, &store.OrchestrationCommit{
 			Instance:   e.row(wi, history.StatusRunning),
 			NewHistory: hist,
-			Messages: []backend.Message{
+			Messages: []store.Message{
 				{InstanceID: "a", ExecutionID: "a-1", Event: history.NewTimerFired(e.now(), 1, fireAt), VisibleAt: fireAt},
 				toB,
 			},
@@ -106,10 +106,10 @@ var restartTests = []test{
 		e.sameEvents("history after restart", e.history("a"), hist)
 		wb := e.nextFor("b")
 		e.sameEvents("message to b after restart", messageEvents(wb.Messages), []*history.Event{toB.Event})
-		e.commit(wb, &backend.OrchestrationCommit{})
+		e.commit(wb, &store.OrchestrationCommit{})
 		act := e.nextActivity()
 		e.sameEvents("activity after restart", []*history.Event{act.Event}, []*history.Event{sched})
-		e.noWork(backend.Orchestrations)
+		e.noWork(store.Orchestrations)
 
 		e.reopen()
 		e.clk.Advance(time.Hour) // the timer fell due while the store was down
@@ -124,10 +124,10 @@ var restartTests = []test{
 		}
 	}},
 	{"A timer that falls due after a restart wakes a blocked Next", func(e *env) {
-		e.send(backend.Message{InstanceID: "t", Event: history.NewEventRaised(e.now(), "later", ""), VisibleAt: e.now().Add(time.Minute)})
+		e.send(store.Message{InstanceID: "t", Event: history.NewEventRaised(e.now(), "later", ""), VisibleAt: e.now().Add(time.Minute)})
 		e.reopen()
-		e.noWork(backend.Orchestrations)
-		wi := e.nextAfter(backend.Orchestrations, time.Minute)
+		e.noWork(store.Orchestrations)
+		wi := e.nextAfter(store.Orchestrations, time.Minute)
 		if wi.InstanceID != "t" {
 			e.t.Fatalf("work item for %q, want t", wi.InstanceID)
 		}
@@ -141,9 +141,9 @@ var restartTests = []test{
 		if again.Messages[0].DequeueCount < 2 {
 			e.t.Fatalf("DequeueCount = %d, want at least 2", again.Messages[0].DequeueCount)
 		}
-		err := e.b.CompleteOrchestrationWorkItem(e.ctx, wi, &backend.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi)})
-		e.isErr("commit of a work item from before the restart", err, backend.ErrWorkItemLost)
-		e.commit(again, &backend.OrchestrationCommit{Instance: e.row(again, history.StatusCompleted), NewHistory: e.episode(again)})
+		err := e.b.CompleteOrchestrationWorkItem(e.ctx, wi, &store.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi)})
+		e.isErr("commit of a work item from before the restart", err, store.ErrWorkItemLost)
+		e.commit(again, &store.OrchestrationCommit{Instance: e.row(again, history.StatusCompleted), NewHistory: e.episode(again)})
 		e.reopen()
 		if got := e.instance("l"); got.Status != history.StatusCompleted {
 			e.t.Fatalf("status after restart = %v, want Completed", got.Status)

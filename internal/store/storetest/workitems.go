@@ -1,4 +1,4 @@
-package backendtest
+package storetest
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 var workItemTests = []test{
@@ -40,7 +40,7 @@ var workItemTests = []test{
 			go func() {
 				defer wg.Done()
 				for {
-					wi, err := e.b.NextOrchestrationWorkItem(ctx, backend.Orchestrations)
+					wi, err := e.b.NextOrchestrationWorkItem(ctx, store.Orchestrations)
 					if err != nil {
 						if ctx.Err() == nil {
 							fail(err)
@@ -66,7 +66,7 @@ var workItemTests = []test{
 						close(done)
 					}
 					mu.Unlock()
-					if err := e.b.CompleteOrchestrationWorkItem(ctx, wi, &backend.OrchestrationCommit{}); err != nil && ctx.Err() == nil {
+					if err := e.b.CompleteOrchestrationWorkItem(ctx, wi, &store.OrchestrationCommit{}); err != nil && ctx.Err() == nil {
 						fail(fmt.Errorf("commit %q: %w", wi.InstanceID, err))
 						return
 					}
@@ -119,7 +119,7 @@ var workItemTests = []test{
 		for len(got) < len(want) {
 			wi := e.nextFor("o")
 			got = append(got, messageEvents(wi.Messages)...)
-			e.commit(wi, &backend.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi)})
+			e.commit(wi, &store.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi)})
 		}
 		e.sameEvents("delivered messages", got, want)
 	}},
@@ -128,8 +128,8 @@ var workItemTests = []test{
 		wi := e.nextFor("l")
 		late := e.raise("l", "late", `1`)
 		e.send(late)
-		e.noWork(backend.Orchestrations)
-		e.commit(wi, &backend.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi)})
+		e.noWork(store.Orchestrations)
+		e.commit(wi, &store.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi)})
 		wi2 := e.nextFor("l")
 		e.sameEvents("second work item", messageEvents(wi2.Messages), []*history.Event{late.Event})
 		e.sameEvents("second work item history", wi2.History, e.history("l"))
@@ -147,10 +147,10 @@ var workItemTests = []test{
 		hist := e.episode(wi, sched, timer)
 		row := e.row(wi, history.StatusRunning)
 		row.CustomStatus = `"busy"`
-		e.commit(wi, &backend.OrchestrationCommit{
+		e.commit(wi, &store.OrchestrationCommit{
 			Instance:   row,
 			NewHistory: hist,
-			Messages: []backend.Message{
+			Messages: []store.Message{
 				{InstanceID: "b", ExecutionID: "b-1", Event: child},
 				{InstanceID: "a", ExecutionID: "a-1", Event: history.NewTimerFired(e.now(), 1, fireAt), VisibleAt: fireAt},
 			},
@@ -164,7 +164,7 @@ var workItemTests = []test{
 		if wb.Instance != nil {
 			e.t.Fatalf("child has a row before any commit: %+v", wb.Instance)
 		}
-		e.commit(wb, &backend.OrchestrationCommit{Instance: e.row(wb, history.StatusRunning), NewHistory: e.episode(wb)})
+		e.commit(wb, &store.OrchestrationCommit{Instance: e.row(wb, history.StatusRunning), NewHistory: e.episode(wb)})
 
 		act := e.nextActivity()
 		if act.InstanceID != "a" || act.ExecutionID != "a-1" || act.DequeueCount != 1 {
@@ -172,10 +172,10 @@ var workItemTests = []test{
 		}
 		e.sameEvents("activity request", []*history.Event{act.Event}, []*history.Event{sched})
 
-		e.noWork(backend.Orchestrations) // the timer is not due
+		e.noWork(store.Orchestrations) // the timer is not due
 		e.clk.Advance(9 * time.Minute)
-		e.noWork(backend.Orchestrations)
-		wt := e.nextAfter(backend.Orchestrations, time.Minute)
+		e.noWork(store.Orchestrations)
+		wt := e.nextAfter(store.Orchestrations, time.Minute)
 		if wt.InstanceID != "a" || len(wt.Messages) != 1 || wt.Messages[0].Event.EventType != history.TimerFired {
 			e.t.Fatalf("work item %q with %v, want a's TimerFired", wt.InstanceID, messageEvents(wt.Messages))
 		}
@@ -184,14 +184,14 @@ var workItemTests = []test{
 	{"ReplaceHistory discards the stored history before appending", func(e *env) {
 		e.create("c")
 		wi := e.nextFor("c")
-		e.commit(wi, &backend.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi)})
+		e.commit(wi, &store.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi)})
 		next := e.startEvent("c", "c-2", "Orch", `"gen2"`)
-		e.send(backend.Message{InstanceID: "c", Event: history.NewEventRaised(e.now(), "go", "")})
+		e.send(store.Message{InstanceID: "c", Event: history.NewEventRaised(e.now(), "go", "")})
 		wi = e.nextFor("c")
 		fresh := []*history.Event{history.NewOrchestratorStarted(e.now()), next, history.NewOrchestratorCompleted(e.now())}
 		row := e.row(wi, history.StatusRunning)
 		row.ExecutionID = "c-2"
-		e.commit(wi, &backend.OrchestrationCommit{Instance: row, ReplaceHistory: true, NewHistory: fresh})
+		e.commit(wi, &store.OrchestrationCommit{Instance: row, ReplaceHistory: true, NewHistory: fresh})
 		e.sameEvents("history after replace", e.history("c"), fresh)
 		if got := e.instance("c").ExecutionID; got != "c-2" {
 			e.t.Fatalf("execution = %q, want c-2", got)
@@ -204,13 +204,13 @@ var workItemTests = []test{
 		if err := e.b.AbandonOrchestrationWorkItem(e.ctx, wi, 0); err != nil {
 			e.t.Fatal(err)
 		}
-		err := e.b.CompleteOrchestrationWorkItem(e.ctx, wi, &backend.OrchestrationCommit{
+		err := e.b.CompleteOrchestrationWorkItem(e.ctx, wi, &store.OrchestrationCommit{
 			Instance:   e.row(wi, history.StatusCompleted),
 			NewHistory: e.episode(wi),
-			Messages:   []backend.Message{e.raise("other", "e", "")},
+			Messages:   []store.Message{e.raise("other", "e", "")},
 			Activities: []*history.Event{history.NewTaskScheduled(e.now(), 0, "Act", "")},
 		})
-		e.isErr("commit after abandon", err, backend.ErrWorkItemLost)
+		e.isErr("commit after abandon", err, store.ErrWorkItemLost)
 		e.sameRow(e.instance("x"), before)
 		e.sameEvents("history", e.history("x"), nil)
 		e.noActivity()
@@ -218,16 +218,16 @@ var workItemTests = []test{
 		if len(again.Messages) != 1 || again.Messages[0].Event.EventType != history.ExecutionStarted {
 			e.t.Fatalf("redelivered %v, want the start message", messageEvents(again.Messages))
 		}
-		e.noWork(backend.Orchestrations) // nothing was sent to "other"
+		e.noWork(store.Orchestrations) // nothing was sent to "other"
 		err = e.b.AbandonOrchestrationWorkItem(e.ctx, wi, 0)
-		e.isErr("abandon of a stale work item", err, backend.ErrWorkItemLost)
+		e.isErr("abandon of a stale work item", err, store.ErrWorkItemLost)
 	}},
 	{"A work item cannot be committed twice", func(e *env) {
 		e.create("t")
 		wi := e.nextFor("t")
-		e.commit(wi, &backend.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi)})
-		err := e.b.CompleteOrchestrationWorkItem(e.ctx, wi, &backend.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi)})
-		e.isErr("second commit", err, backend.ErrWorkItemLost)
+		e.commit(wi, &store.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi)})
+		err := e.b.CompleteOrchestrationWorkItem(e.ctx, wi, &store.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi)})
+		e.isErr("second commit", err, store.ErrWorkItemLost)
 		if n := len(e.history("t")); n != 3 {
 			e.t.Fatalf("history has %d events after a refused second commit, want 3", n)
 		}
@@ -238,10 +238,10 @@ var workItemTests = []test{
 		if err := e.b.AbandonOrchestrationWorkItem(e.ctx, wi, 30*time.Second); err != nil {
 			e.t.Fatal(err)
 		}
-		e.noWork(backend.Orchestrations)
+		e.noWork(store.Orchestrations)
 		e.clk.Advance(29 * time.Second)
-		e.noWork(backend.Orchestrations)
-		wi = e.nextAfter(backend.Orchestrations, time.Second)
+		e.noWork(store.Orchestrations)
+		wi = e.nextAfter(store.Orchestrations, time.Second)
 		if wi.InstanceID != "r" || len(wi.Messages) != 1 || wi.Messages[0].DequeueCount != 2 {
 			e.t.Fatalf("redelivery = %q %+v, want r's start with DequeueCount 2", wi.InstanceID, wi.Messages)
 		}
@@ -265,8 +265,8 @@ var workItemTests = []test{
 		if err := e.b.AbandonOrchestrationWorkItem(e.ctx, wi, time.Minute); err != nil {
 			e.t.Fatal(err)
 		}
-		e.noWork(backend.Orchestrations)
-		wi = e.nextAfter(backend.Orchestrations, time.Minute)
+		e.noWork(store.Orchestrations)
+		wi = e.nextAfter(store.Orchestrations, time.Minute)
 		e.sameEvents("all messages", messageEvents(wi.Messages), []*history.Event{start, late.Event})
 	}},
 	{"A commit without a row drops the messages and writes nothing", func(e *env) {
@@ -275,34 +275,34 @@ var workItemTests = []test{
 		if wi.Instance != nil {
 			e.t.Fatalf("ghost has a row: %+v", wi.Instance)
 		}
-		e.commit(wi, &backend.OrchestrationCommit{})
+		e.commit(wi, &store.OrchestrationCommit{})
 		e.notFound("ghost")
-		e.noWork(backend.Orchestrations)
+		e.noWork(store.Orchestrations)
 	}},
 	{"Work items are handed out by kind: entities apart from orchestrations", func(e *env) {
 		e.send(e.raise("@counter@k", "op", `{"op":"add"}`))
-		e.noWork(backend.Orchestrations)
-		wi := e.next(backend.Entities)
+		e.noWork(store.Orchestrations)
+		wi := e.next(store.Entities)
 		if wi.InstanceID != "@counter@k" {
 			e.t.Fatalf("entity work item for %q", wi.InstanceID)
 		}
-		e.commit(wi, &backend.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi)})
+		e.commit(wi, &store.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi)})
 		e.create("o")
 		ctx, cancel := context.WithTimeout(e.ctx, quiet)
 		defer cancel()
-		if _, err := e.b.NextOrchestrationWorkItem(ctx, backend.Entities); !errors.Is(err, context.DeadlineExceeded) {
+		if _, err := e.b.NextOrchestrationWorkItem(ctx, store.Entities); !errors.Is(err, context.DeadlineExceeded) {
 			e.t.Fatalf("entity dispatcher got %v, want nothing", err)
 		}
 		e.nextFor("o")
 	}},
 	{"SendMessages delays a message until its VisibleAt", func(e *env) {
-		e.send(backend.Message{InstanceID: "d", Event: history.NewEventRaised(e.now(), "later", ""), VisibleAt: e.now().Add(time.Hour)})
+		e.send(store.Message{InstanceID: "d", Event: history.NewEventRaised(e.now(), "later", ""), VisibleAt: e.now().Add(time.Hour)})
 		now := e.raise("d2", "now", "")
 		e.send(now)
 		wi := e.nextFor("d2")
 		e.sameEvents("immediate message", messageEvents(wi.Messages), []*history.Event{now.Event})
-		e.commit(wi, &backend.OrchestrationCommit{})
-		e.noWork(backend.Orchestrations)
+		e.commit(wi, &store.OrchestrationCommit{})
+		e.noWork(store.Orchestrations)
 		e.clk.Advance(time.Hour)
 		wi = e.nextFor("d")
 		if len(wi.Messages) != 1 || wi.Messages[0].Event.Name != "later" {

@@ -1,27 +1,27 @@
-package backendtest
+package storetest
 
 import (
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // entity gives entity id a Running row through its first work item.
 func (e *env) entity(id string) {
 	e.t.Helper()
 	e.send(e.raise(id, "op", `{}`))
-	wi := e.next(backend.Entities)
+	wi := e.next(store.Entities)
 	row := e.row(wi, history.StatusRunning)
 	row.ExecutionID = id + "-1"
 	row.CreatedAt = e.now()
-	e.commit(wi, &backend.OrchestrationCommit{Instance: row, NewHistory: e.episode(wi)})
+	e.commit(wi, &store.OrchestrationCommit{Instance: row, NewHistory: e.episode(wi)})
 }
 
 // list returns the ids of every page of q, in order.
-func (e *env) list(q backend.Query) []string {
+func (e *env) list(q store.Query) []string {
 	e.t.Helper()
 	var out []string
 	for pages := 0; ; pages++ {
@@ -59,7 +59,7 @@ var queryTests = []test{
 		row.Output = ""
 		row.Failure = &history.FailureDetails{ErrorType: "E", ErrorMessage: "bad", StackTrace: "at x"}
 		row.CustomStatus = `{"step":2}`
-		e.commit(wi, &backend.OrchestrationCommit{Instance: row, NewHistory: e.episode(wi)})
+		e.commit(wi, &store.OrchestrationCommit{Instance: row, NewHistory: e.episode(wi)})
 		e.sameRow(e.instance("g"), row)
 	}},
 	{"ListInstances filters by kind, creation time, status and id prefix", func(e *env) {
@@ -74,27 +74,27 @@ var queryTests = []test{
 		all := []string{"a-done", "a-failed", "b-pending", "@counter@x"}
 		cases := []struct {
 			name string
-			q    backend.Query
+			q    store.Query
 			want []string
 		}{
-			{"no filter lists orchestrations", backend.Query{}, all[:3]},
-			{"entities only", backend.Query{Kind: backend.OnlyEntities}, all[3:]},
-			{"all kinds", backend.Query{Kind: backend.AllInstances}, all},
-			{"created from (inclusive)", backend.Query{Kind: backend.AllInstances, CreatedFrom: t0.Add(time.Minute)}, all[1:]},
-			{"created to (inclusive)", backend.Query{Kind: backend.AllInstances, CreatedTo: t0.Add(time.Minute)}, all[:2]},
-			{"created window", backend.Query{Kind: backend.AllInstances, CreatedFrom: t0.Add(30 * time.Second), CreatedTo: t0.Add(150 * time.Second)}, all[1:3]},
-			{"statuses", backend.Query{Statuses: []history.RuntimeStatus{history.StatusCompleted, history.StatusPending}}, []string{"a-done", "b-pending"}},
-			{"running entity", backend.Query{Kind: backend.AllInstances, Statuses: []history.RuntimeStatus{history.StatusRunning}}, all[3:]},
-			{"id prefix", backend.Query{InstanceIDPrefix: "a-"}, all[:2]},
-			{"entity prefix", backend.Query{Kind: backend.OnlyEntities, InstanceIDPrefix: "@counter@"}, all[3:]},
-			{"nothing matches", backend.Query{InstanceIDPrefix: "zzz"}, nil},
+			{"no filter lists orchestrations", store.Query{}, all[:3]},
+			{"entities only", store.Query{Kind: store.OnlyEntities}, all[3:]},
+			{"all kinds", store.Query{Kind: store.AllInstances}, all},
+			{"created from (inclusive)", store.Query{Kind: store.AllInstances, CreatedFrom: t0.Add(time.Minute)}, all[1:]},
+			{"created to (inclusive)", store.Query{Kind: store.AllInstances, CreatedTo: t0.Add(time.Minute)}, all[:2]},
+			{"created window", store.Query{Kind: store.AllInstances, CreatedFrom: t0.Add(30 * time.Second), CreatedTo: t0.Add(150 * time.Second)}, all[1:3]},
+			{"statuses", store.Query{Statuses: []history.RuntimeStatus{history.StatusCompleted, history.StatusPending}}, []string{"a-done", "b-pending"}},
+			{"running entity", store.Query{Kind: store.AllInstances, Statuses: []history.RuntimeStatus{history.StatusRunning}}, all[3:]},
+			{"id prefix", store.Query{InstanceIDPrefix: "a-"}, all[:2]},
+			{"entity prefix", store.Query{Kind: store.OnlyEntities, InstanceIDPrefix: "@counter@"}, all[3:]},
+			{"nothing matches", store.Query{InstanceIDPrefix: "zzz"}, nil},
 		}
 		for _, tc := range cases {
 			if got := e.list(tc.q); !slices.Equal(got, tc.want) {
 				e.t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
 			}
 		}
-		p, err := e.b.ListInstances(e.ctx, &backend.Query{InstanceIDPrefix: "a-done", WithPayloads: true})
+		p, err := e.b.ListInstances(e.ctx, &store.Query{InstanceIDPrefix: "a-done", WithPayloads: true})
 		if err != nil || len(p.Instances) != 1 || p.Instances[0].Output != `"out"` || p.Instances[0].Input != `"in"` {
 			e.t.Fatalf("WithPayloads: %v %+v, want the payloads of a-done", err, p)
 		}
@@ -120,14 +120,14 @@ var queryTests = []test{
 			return strings.Compare(a, b)
 		})
 		for _, size := range []int{0, 37, 1000} {
-			p, err := e.b.ListInstances(e.ctx, &backend.Query{PageSize: size})
+			p, err := e.b.ListInstances(e.ctx, &store.Query{PageSize: size})
 			if err != nil {
 				e.t.Fatal(err)
 			}
 			if size == 0 && len(p.Instances) > 100 {
 				e.t.Fatalf("default page has %d instances, want at most 100", len(p.Instances))
 			}
-			got := e.list(backend.Query{PageSize: size})
+			got := e.list(store.Query{PageSize: size})
 			if len(got) != len(want) {
 				e.t.Fatalf("page size %d: listed %d instances, want %d", size, len(got), len(want))
 			}
@@ -142,15 +142,15 @@ var queryTests = []test{
 				e.t.Fatalf("page size %d: not in (CreatedAt, id) order", size)
 			}
 		}
-		if got := e.list(backend.Query{PageSize: 50, InstanceIDPrefix: "p00"}); len(got) != 100 {
+		if got := e.list(store.Query{PageSize: 50, InstanceIDPrefix: "p00"}); len(got) != 100 {
 			e.t.Fatalf("prefix p00 listed %d, want 100", len(got))
 		}
 	}},
 	{"ListInstances rejects a bad continuation token with ErrInvalidQuery", func(e *env) {
 		e.create("x")
 		for _, tok := range []string{"garbage!", "bm90IGEgdG9rZW4"} {
-			_, err := e.b.ListInstances(e.ctx, &backend.Query{ContinuationToken: tok})
-			e.isErr("ListInstances with token "+tok, err, backend.ErrInvalidQuery)
+			_, err := e.b.ListInstances(e.ctx, &store.Query{ContinuationToken: tok})
+			e.isErr("ListInstances with token "+tok, err, store.ErrInvalidQuery)
 		}
 	}},
 }
@@ -163,10 +163,10 @@ var purgeTests = []test{
 			e.t.Fatal(err)
 		}
 		e.notFound("p")
-		e.noWork(backend.Orchestrations)
-		e.isErr("second purge", e.b.PurgeInstance(e.ctx, "p"), backend.ErrNotFound)
-		e.isErr("purge of an unknown id", e.b.PurgeInstance(e.ctx, "never"), backend.ErrNotFound)
-		if got := e.list(backend.Query{}); len(got) != 0 {
+		e.noWork(store.Orchestrations)
+		e.isErr("second purge", e.b.PurgeInstance(e.ctx, "p"), store.ErrNotFound)
+		e.isErr("purge of an unknown id", e.b.PurgeInstance(e.ctx, "never"), store.ErrNotFound)
+		if got := e.list(store.Query{}); len(got) != 0 {
 			e.t.Fatalf("listed %v after purge", got)
 		}
 		e.create("p") // the id is free again
@@ -178,8 +178,8 @@ var purgeTests = []test{
 		if err := e.b.PurgeInstance(e.ctx, "h"); err != nil {
 			e.t.Fatal(err)
 		}
-		err := e.b.CompleteOrchestrationWorkItem(e.ctx, wi, &backend.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi)})
-		e.isErr("commit after purge", err, backend.ErrWorkItemLost)
+		err := e.b.CompleteOrchestrationWorkItem(e.ctx, wi, &store.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi)})
+		e.isErr("commit after purge", err, store.ErrWorkItemLost)
 		e.notFound("h")
 	}},
 	{"PurgeInstances deletes only finished instances matching the filter", func(e *env) {
@@ -196,7 +196,7 @@ var purgeTests = []test{
 		e.clk.Advance(time.Hour)
 		e.entity("@e@k")
 
-		n, err := e.b.PurgeInstances(e.ctx, &backend.PurgeFilter{Statuses: []history.RuntimeStatus{history.StatusRunning, history.StatusPending}})
+		n, err := e.b.PurgeInstances(e.ctx, &store.PurgeFilter{Statuses: []history.RuntimeStatus{history.StatusRunning, history.StatusPending}})
 		if err != nil {
 			e.t.Fatal(err)
 		}
@@ -227,15 +227,15 @@ var purgeTests = []test{
 
 		steps := []struct {
 			name   string
-			f      backend.PurgeFilter
+			f      store.PurgeFilter
 			purged []string
 		}{
-			{"completed before t0+30m (retention)", backend.PurgeFilter{CompletedTo: t0.Add(30 * time.Minute)}, []string{"c1"}},
-			{"status Failed", backend.PurgeFilter{Statuses: []history.RuntimeStatus{history.StatusFailed}}, []string{"f1"}},
-			{"created window", backend.PurgeFilter{CreatedFrom: t0.Add(90 * time.Minute), CreatedTo: t0.Add(150 * time.Minute)}, []string{"c2"}},
-			{"listed ids", backend.PurgeFilter{InstanceIDs: []string{"c4", "run"}}, []string{"c4"}},
-			{"entities only", backend.PurgeFilter{Kind: backend.OnlyEntities}, nil},
-			{"everything left", backend.PurgeFilter{Kind: backend.AllInstances}, []string{"c3"}},
+			{"completed before t0+30m (retention)", store.PurgeFilter{CompletedTo: t0.Add(30 * time.Minute)}, []string{"c1"}},
+			{"status Failed", store.PurgeFilter{Statuses: []history.RuntimeStatus{history.StatusFailed}}, []string{"f1"}},
+			{"created window", store.PurgeFilter{CreatedFrom: t0.Add(90 * time.Minute), CreatedTo: t0.Add(150 * time.Minute)}, []string{"c2"}},
+			{"listed ids", store.PurgeFilter{InstanceIDs: []string{"c4", "run"}}, []string{"c4"}},
+			{"entities only", store.PurgeFilter{Kind: store.OnlyEntities}, nil},
+			{"everything left", store.PurgeFilter{Kind: store.AllInstances}, []string{"c3"}},
 		}
 		for _, s := range steps {
 			n, err := e.b.PurgeInstances(e.ctx, &s.f)
@@ -255,11 +255,11 @@ var purgeTests = []test{
 		for _, id := range ids(5, "m") {
 			e.finish(id, history.StatusCompleted)
 		}
-		n, err := e.b.PurgeInstances(e.ctx, &backend.PurgeFilter{MaxInstances: 2})
+		n, err := e.b.PurgeInstances(e.ctx, &store.PurgeFilter{MaxInstances: 2})
 		if err != nil || n != 2 {
 			e.t.Fatalf("PurgeInstances = %d, %v; want 2", n, err)
 		}
-		if got := e.list(backend.Query{}); len(got) != 3 {
+		if got := e.list(store.Query{}); len(got) != 3 {
 			e.t.Fatalf("%d left, want 3", len(got))
 		}
 	}},

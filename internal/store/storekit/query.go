@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // DefaultPageSize is the page size of a query that sets none.
@@ -19,7 +19,7 @@ const DefaultPageSize = 100
 const MaxPageSize = 1000
 
 // PageSize returns the page size to use for q.
-func PageSize(q *backend.Query) int {
+func PageSize(q *store.Query) int {
 	switch {
 	case q.PageSize <= 0:
 		return DefaultPageSize
@@ -30,18 +30,18 @@ func PageSize(q *backend.Query) int {
 }
 
 // KindMatches reports whether an instance id is of the kind asked for.
-func KindMatches(k backend.InstanceKind, instanceID string) bool {
+func KindMatches(k store.InstanceKind, instanceID string) bool {
 	switch k {
-	case backend.OnlyOrchestrations:
-		return backend.KindOf(instanceID) == backend.Orchestrations
-	case backend.OnlyEntities:
-		return backend.KindOf(instanceID) == backend.Entities
+	case store.OnlyOrchestrations:
+		return store.KindOf(instanceID) == store.Orchestrations
+	case store.OnlyEntities:
+		return store.KindOf(instanceID) == store.Entities
 	}
 	return true
 }
 
 // QueryMatches reports whether inst passes q's filters (not its token).
-func QueryMatches(q *backend.Query, inst *backend.Instance) bool {
+func QueryMatches(q *store.Query, inst *store.Instance) bool {
 	if !KindMatches(q.Kind, inst.InstanceID) {
 		return false
 	}
@@ -59,7 +59,7 @@ func QueryMatches(q *backend.Query, inst *backend.Instance) bool {
 
 // PurgeStatuses returns the statuses a purge filter selects: its terminal
 // statuses, or all four when it names none.
-func PurgeStatuses(f *backend.PurgeFilter) []history.RuntimeStatus {
+func PurgeStatuses(f *store.PurgeFilter) []history.RuntimeStatus {
 	var out []history.RuntimeStatus
 	for _, s := range f.Statuses {
 		if s.IsTerminal() && !slices.Contains(out, s) {
@@ -74,7 +74,7 @@ func PurgeStatuses(f *backend.PurgeFilter) []history.RuntimeStatus {
 
 // FinishedAt is when a finished instance finished: CompletedAt, or its
 // last update when the row has no completion time.
-func FinishedAt(inst *backend.Instance) time.Time {
+func FinishedAt(inst *store.Instance) time.Time {
 	if !inst.CompletedAt.IsZero() {
 		return inst.CompletedAt
 	}
@@ -83,7 +83,7 @@ func FinishedAt(inst *backend.Instance) time.Time {
 
 // PurgeMatches reports whether inst is a finished instance f selects;
 // statuses must come from PurgeStatuses(f).
-func PurgeMatches(f *backend.PurgeFilter, statuses []history.RuntimeStatus, inst *backend.Instance) bool {
+func PurgeMatches(f *store.PurgeFilter, statuses []history.RuntimeStatus, inst *store.Instance) bool {
 	if !slices.Contains(statuses, inst.Status) || !KindMatches(f.Kind, inst.InstanceID) {
 		return false
 	}
@@ -119,28 +119,28 @@ func EncodeToken(c Cursor) string {
 
 // DecodeToken parses a continuation token. The empty token is the start
 // (ok false). A token this package did not make fails with
-// backend.ErrInvalidQuery.
+// store.ErrInvalidQuery.
 func DecodeToken(token string) (c Cursor, ok bool, err error) {
 	if token == "" {
 		return Cursor{}, false, nil
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil {
-		return Cursor{}, false, fmt.Errorf("%w: malformed continuation token", backend.ErrInvalidQuery)
+		return Cursor{}, false, fmt.Errorf("%w: malformed continuation token", store.ErrInvalidQuery)
 	}
 	parts := strings.SplitN(string(raw), ":", 3)
 	if len(parts) != 3 || parts[0] != tokenVersion {
-		return Cursor{}, false, fmt.Errorf("%w: malformed continuation token", backend.ErrInvalidQuery)
+		return Cursor{}, false, fmt.Errorf("%w: malformed continuation token", store.ErrInvalidQuery)
 	}
 	ns, err := strconv.ParseInt(parts[1], 10, 64)
 	if err != nil {
-		return Cursor{}, false, fmt.Errorf("%w: malformed continuation token", backend.ErrInvalidQuery)
+		return Cursor{}, false, fmt.Errorf("%w: malformed continuation token", store.ErrInvalidQuery)
 	}
 	return Cursor{CreatedAt: time.Unix(0, ns).UTC(), InstanceID: parts[2]}, true, nil
 }
 
 // After reports whether inst comes after cursor c in list order.
-func (c Cursor) After(inst *backend.Instance) bool {
+func (c Cursor) After(inst *store.Instance) bool {
 	if !inst.CreatedAt.Equal(c.CreatedAt) {
 		return inst.CreatedAt.After(c.CreatedAt)
 	}
@@ -148,7 +148,7 @@ func (c Cursor) After(inst *backend.Instance) bool {
 }
 
 // CompareInstances orders instances by creation time, then id.
-func CompareInstances(a, b *backend.Instance) int {
+func CompareInstances(a, b *store.Instance) int {
 	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
 		return c
 	}

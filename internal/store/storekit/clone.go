@@ -1,8 +1,8 @@
 package storekit
 
 import (
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // CloneEvent returns a shallow copy of e, so that a caller changing the
@@ -26,7 +26,7 @@ func CloneEvents(events []*history.Event) []*history.Event {
 }
 
 // CloneInstance returns a copy of an instance row (nil for nil).
-func CloneInstance(inst *backend.Instance) *backend.Instance {
+func CloneInstance(inst *store.Instance) *store.Instance {
 	if inst == nil {
 		return nil
 	}

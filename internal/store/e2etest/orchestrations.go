@@ -1,4 +1,4 @@
-package enginetest
+package e2etest
 
 import (
 	"context"

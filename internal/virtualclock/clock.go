@@ -1,7 +1,7 @@
-// Package vclock is a virtual clock for tests: time stands still until
+// Package virtualclock is a virtual clock for tests: time stands still until
 // the test moves it, and After channels fire when it passes their
-// deadline. It is a backend.Clock and a durable.Clock.
-package vclock
+// deadline. It is a store.Clock and a durable.Clock.
+package virtualclock
 
 import (
 	"sync"

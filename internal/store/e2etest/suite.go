@@ -1,7 +1,7 @@
-// Package enginetest is the engine's semantic suite: orchestration and entity
+// Package e2etest is the end-to-end suite: orchestration and entity
 // behaviour as a user sees it through durable.Client, run unchanged against
 // every store (memory, sqlite, Azure Storage) by each store's tests.
-package enginetest
+package e2etest
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 )
 
 // StoreFactory opens a fresh, empty store for one test.
-type StoreFactory func(t *testing.T) durable.Store
+type StoreFactory func(t *testing.T) *durable.Store
 
 type suite struct {
 	newStore StoreFactory

@@ -1,4 +1,4 @@
-package backendtest
+package storetest
 
 import (
 	"context"
@@ -6,18 +6,18 @@ import (
 	"sync"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 var createTests = []test{
 	{"CreateInstance writes a Pending row and delivers the start message", func(e *env) {
 		parent := &history.ParentInstance{Name: "P", TaskScheduleID: 3, OrchestrationInstance: &history.OrchestrationInstance{InstanceID: "p", ExecutionID: "p-1"}}
 		start := history.NewExecutionStarted(e.now(), "Orch", "a", "a-1", `{"x":1}`, parent, nil)
-		if err := e.b.CreateInstance(e.ctx, start, backend.CreateOptions{}); err != nil {
+		if err := e.b.CreateInstance(e.ctx, start, store.CreateOptions{}); err != nil {
 			e.t.Fatal(err)
 		}
-		want := &backend.Instance{InstanceID: "a", ExecutionID: "a-1", Name: "Orch", Status: history.StatusPending,
+		want := &store.Instance{InstanceID: "a", ExecutionID: "a-1", Name: "Orch", Status: history.StatusPending,
 			Input: `{"x":1}`, CreatedAt: e.now(), LastUpdatedAt: e.now(), ParentInstance: "p", ParentExecution: "p-1"}
 		e.sameRow(e.instance("a"), want)
 		e.sameEvents("history before the first work item", e.history("a"), nil)
@@ -39,10 +39,10 @@ var createTests = []test{
 			e.create(id)
 			if st != history.StatusPending {
 				wi := e.nextFor(id)
-				e.commit(wi, &backend.OrchestrationCommit{Instance: e.row(wi, st), NewHistory: e.episode(wi)})
+				e.commit(wi, &store.OrchestrationCommit{Instance: e.row(wi, st), NewHistory: e.episode(wi)})
 			}
-			err := e.b.CreateInstance(e.ctx, e.startEvent(id, id+"-2", "Orch", ""), backend.CreateOptions{})
-			e.isErr("CreateInstance of a "+st.String()+" instance", err, backend.ErrInstanceExists)
+			err := e.b.CreateInstance(e.ctx, e.startEvent(id, id+"-2", "Orch", ""), store.CreateOptions{})
+			e.isErr("CreateInstance of a "+st.String()+" instance", err, store.ErrInstanceExists)
 			if got := e.instance(id); got.ExecutionID != id+"-1" || got.Status != st {
 				e.t.Fatalf("refused create changed the row: %+v", got)
 			}
@@ -55,10 +55,10 @@ var createTests = []test{
 			e.send(e.raise(id, "late", `1`)) // a leftover message for the old execution
 			e.clk.Advance(time.Second)
 			start := e.startEvent(id, id+"-2", "Orch2", `"again"`)
-			if err := e.b.CreateInstance(e.ctx, start, backend.CreateOptions{}); err != nil {
+			if err := e.b.CreateInstance(e.ctx, start, store.CreateOptions{}); err != nil {
 				e.t.Fatalf("CreateInstance over a %v instance: %v", st, err)
 			}
-			e.sameRow(e.instance(id), &backend.Instance{InstanceID: id, ExecutionID: id + "-2", Name: "Orch2", Status: history.StatusPending,
+			e.sameRow(e.instance(id), &store.Instance{InstanceID: id, ExecutionID: id + "-2", Name: "Orch2", Status: history.StatusPending,
 				Input: `"again"`, CreatedAt: e.now(), LastUpdatedAt: e.now()})
 			e.sameEvents("history of the new execution", e.history(id), nil)
 			wi := e.nextFor(id)
@@ -66,19 +66,19 @@ var createTests = []test{
 			if len(wi.History) != 0 {
 				e.t.Fatalf("new execution's work item carries %d old history events", len(wi.History))
 			}
-			e.commit(wi, &backend.OrchestrationCommit{Instance: e.row(wi, history.StatusCompleted), NewHistory: e.episode(wi)})
+			e.commit(wi, &store.OrchestrationCommit{Instance: e.row(wi, history.StatusCompleted), NewHistory: e.episode(wi)})
 		}
 	}},
 	{"CreateInstance honours custom DedupeStatuses", func(e *env) {
 		e.finish("c", history.StatusCompleted)
-		err := e.b.CreateInstance(e.ctx, e.startEvent("c", "c-2", "Orch", ""), backend.CreateOptions{DedupeStatuses: []history.RuntimeStatus{history.StatusCompleted}})
-		e.isErr("CreateInstance over Completed with DedupeStatuses [Completed]", err, backend.ErrInstanceExists)
+		err := e.b.CreateInstance(e.ctx, e.startEvent("c", "c-2", "Orch", ""), store.CreateOptions{DedupeStatuses: []history.RuntimeStatus{history.StatusCompleted}})
+		e.isErr("CreateInstance over Completed with DedupeStatuses [Completed]", err, store.ErrInstanceExists)
 
 		e.create("r")
 		wi := e.nextFor("r")
-		e.commit(wi, &backend.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi)})
+		e.commit(wi, &store.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi)})
 		start := e.startEvent("r", "r-2", "Orch", "")
-		if err := e.b.CreateInstance(e.ctx, start, backend.CreateOptions{DedupeStatuses: []history.RuntimeStatus{}}); err != nil {
+		if err := e.b.CreateInstance(e.ctx, start, store.CreateOptions{DedupeStatuses: []history.RuntimeStatus{}}); err != nil {
 			e.t.Fatalf("CreateInstance over Running with empty DedupeStatuses: %v", err)
 		}
 		if got := e.instance("r"); got.ExecutionID != "r-2" || got.Status != history.StatusPending {
@@ -98,7 +98,7 @@ var createTests = []test{
 			go func() {
 				defer wg.Done()
 				<-gate
-				errs[i] = e.b.CreateInstance(context.Background(), e.startEvent("same", "same-x", "Orch", ""), backend.CreateOptions{})
+				errs[i] = e.b.CreateInstance(context.Background(), e.startEvent("same", "same-x", "Orch", ""), store.CreateOptions{})
 			}()
 		}
 		close(gate)
@@ -108,7 +108,7 @@ var createTests = []test{
 			switch {
 			case err == nil:
 				ok++
-			case !errors.Is(err, backend.ErrInstanceExists):
+			case !errors.Is(err, store.ErrInstanceExists):
 				e.t.Fatalf("CreateInstance: %v, want nil or ErrInstanceExists", err)
 			}
 		}
@@ -123,17 +123,17 @@ var createTests = []test{
 	{"A scheduled start is not delivered before VisibleAt", func(e *env) {
 		at := e.now().Add(time.Hour)
 		start := history.NewExecutionStarted(e.now(), "Orch", "s", "s-1", "", nil, &at)
-		if err := e.b.CreateInstance(e.ctx, start, backend.CreateOptions{VisibleAt: at}); err != nil {
+		if err := e.b.CreateInstance(e.ctx, start, store.CreateOptions{VisibleAt: at}); err != nil {
 			e.t.Fatal(err)
 		}
 		inst := e.instance("s")
 		if inst.Status != history.StatusPending || !inst.ScheduledStart.Equal(at) {
 			e.t.Fatalf("row = status %v scheduled %v, want Pending scheduled %v", inst.Status, inst.ScheduledStart, at)
 		}
-		e.noWork(backend.Orchestrations)
+		e.noWork(store.Orchestrations)
 		e.clk.Advance(59 * time.Minute)
-		e.noWork(backend.Orchestrations)
-		wi := e.nextAfter(backend.Orchestrations, time.Minute)
+		e.noWork(store.Orchestrations)
+		wi := e.nextAfter(store.Orchestrations, time.Minute)
 		if wi.InstanceID != "s" || len(wi.Messages) != 1 || wi.Messages[0].Event.EventType != history.ExecutionStarted {
 			e.t.Fatalf("work item %q with %d messages, want s's start", wi.InstanceID, len(wi.Messages))
 		}
@@ -151,10 +151,10 @@ var createTests = []test{
 	{"CreateInstance rejects a start event that names no instance", func(e *env) {
 		bad := []*history.Event{nil, history.NewEventRaised(e.now(), "x", ""), history.NewExecutionStarted(e.now(), "Orch", "", "x-1", "", nil, nil)}
 		for _, ev := range bad {
-			if err := e.b.CreateInstance(e.ctx, ev, backend.CreateOptions{}); err == nil {
+			if err := e.b.CreateInstance(e.ctx, ev, store.CreateOptions{}); err == nil {
 				e.t.Fatalf("CreateInstance(%+v) succeeded", ev)
 			}
 		}
-		e.noWork(backend.Orchestrations)
+		e.noWork(store.Orchestrations)
 	}},
 }

@@ -1,4 +1,4 @@
-package backendtest
+package storetest
 
 import (
 	"context"
@@ -6,8 +6,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // scheduleActivities creates instance id and commits a first episode that
@@ -20,7 +20,7 @@ func (e *env) scheduleActivities(id string, n int) []*history.Event {
 	for i := range acts {
 		acts[i] = history.NewTaskScheduled(e.now(), i, "Act", fmt.Sprint(i))
 	}
-	e.commit(wi, &backend.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi, acts...), Activities: acts})
+	e.commit(wi, &store.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi, acts...), Activities: acts})
 	return acts
 }
 
@@ -40,7 +40,7 @@ var activityTests = []test{
 			e.t.Fatalf("result addressed to execution %q, want a-1", ow.Messages[0].ExecutionID)
 		}
 		err := e.b.CompleteActivityWorkItem(e.ctx, wi, res)
-		e.isErr("second completion", err, backend.ErrWorkItemLost)
+		e.isErr("second completion", err, store.ErrWorkItemLost)
 	}},
 	{"A failed activity's TaskFailed reaches the orchestration", func(e *env) {
 		e.scheduleActivities("f", 1)
@@ -59,9 +59,9 @@ var activityTests = []test{
 		}
 		e.noActivity()
 		err := e.b.CompleteActivityWorkItem(e.ctx, wi, history.NewTaskCompleted(e.now(), 0, ""))
-		e.isErr("completing an abandoned activity", err, backend.ErrWorkItemLost)
-		e.noWork(backend.Orchestrations)
-		again := afterAdvance(e, 20*time.Second, func(ctx context.Context) (*backend.ActivityWorkItem, error) {
+		e.isErr("completing an abandoned activity", err, store.ErrWorkItemLost)
+		e.noWork(store.Orchestrations)
+		again := afterAdvance(e, 20*time.Second, func(ctx context.Context) (*store.ActivityWorkItem, error) {
 			return e.b.NextActivityWorkItem(ctx)
 		})
 		if again.DequeueCount != 2 || again.InstanceID != "r" {
@@ -121,7 +121,7 @@ var activityTests = []test{
 		for got < n {
 			wi := e.nextFor("fan")
 			got += len(wi.Messages)
-			e.commit(wi, &backend.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi)})
+			e.commit(wi, &store.OrchestrationCommit{Instance: e.row(wi, history.StatusRunning), NewHistory: e.episode(wi)})
 		}
 		if got != n {
 			e.t.Fatalf("orchestration received %d results, want %d", got, n)

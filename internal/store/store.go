@@ -1,4 +1,4 @@
-// Package backend defines the one narrow interface every store implements
+// Package store defines the one contract every store implements
 // (memory, sqlite, Azure Storage) and the values that cross it.
 //
 // A store is a set of queues plus instance state and history. It knows
@@ -11,7 +11,7 @@
 // abandoned (the worker crashed) is delivered again later. Commits are
 // exactly-once: a commit for a work item whose lock was lost fails with
 // ErrWorkItemLost and changes nothing.
-package backend
+package store
 
 import (
 	"context"
@@ -21,7 +21,7 @@ import (
 	"github.com/godurable/durablefunctions/internal/history"
 )
 
-// Sentinel errors returned (possibly wrapped) by Backend methods.
+// Sentinel errors returned (possibly wrapped) by Store methods.
 var (
 	// ErrNotFound: no instance with that id exists (GetInstance,
 	// GetHistory, PurgeInstance).
@@ -39,8 +39,8 @@ var (
 	ErrInvalidQuery = errors.New("invalid query")
 )
 
-// Backend is the store interface. All methods are safe for concurrent use.
-type Backend interface {
+// Store is the contract every store implements. All methods are safe for concurrent use.
+type Store interface {
 	// CreateInstance creates (or replaces) an instance and queues its
 	// ExecutionStarted message. start.OrchestrationInstance names the
 	// instance and its new execution. A finished instance (Completed,

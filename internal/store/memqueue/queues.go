@@ -1,25 +1,25 @@
-package queues
+package memqueue
 
 import (
 	"context"
 	"sync"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // waitQueue numbers the three kinds of waiters a change can wake.
 type waitQueue int
 
 const (
-	orchestrationQueue waitQueue = iota // backend.Orchestrations
-	entityQueue                         // backend.Entities
+	orchestrationQueue waitQueue = iota // store.Orchestrations
+	entityQueue                         // store.Entities
 	activityQueue
 	queueCount
 )
 
-func queueOf(k backend.WorkKind) waitQueue {
-	if k == backend.Entities {
+func queueOf(k store.WorkKind) waitQueue {
+	if k == store.Entities {
 		return entityQueue
 	}
 	return orchestrationQueue
@@ -29,7 +29,7 @@ func queueOf(k backend.WorkKind) waitQueue {
 // a method says otherwise, callers hold the owner's mutex.
 type Queues struct {
 	mu    *sync.Mutex
-	clock backend.Clock
+	clock store.Clock
 
 	closed  bool
 	done    chan struct{}             // closed by Close
@@ -44,7 +44,7 @@ type Queues struct {
 }
 
 // New returns empty queues guarded by mu that tell time by clock.
-func New(mu *sync.Mutex, clock backend.Clock) *Queues {
+func New(mu *sync.Mutex, clock store.Clock) *Queues {
 	q := &Queues{
 		mu:        mu,
 		clock:     clock,
@@ -65,7 +65,7 @@ func (q *Queues) NextID() int64 {
 	return int64(q.seq)
 }
 
-// Close makes blocked and later Next calls fail with backend.ErrClosed.
+// Close makes blocked and later Next calls fail with store.ErrClosed.
 // It reports whether this call closed the queues (false when they already
 // were).
 func (q *Queues) Close() bool {
@@ -93,7 +93,7 @@ func (q *Queues) Begin(ctx context.Context) error {
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
-		return backend.ErrClosed
+		return store.ErrClosed
 	}
 	return nil
 }
@@ -117,7 +117,7 @@ func (q *Queues) wait(ctx context.Context, wq waitQueue, due, now time.Time) err
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-q.done:
-		return backend.ErrClosed
+		return store.ErrClosed
 	case <-changed:
 	case <-timer:
 	}

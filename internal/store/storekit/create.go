@@ -6,8 +6,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/godurable/durablefunctions/internal/backend"
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // ErrInvalidRequest is wrapped by the validation errors of this package: a
@@ -35,9 +35,9 @@ func StartIDs(start *history.Event) (instanceID, executionID string, err error) 
 
 // NewInstanceRow returns the Pending row CreateInstance writes for start.
 // It expects a start event StartIDs accepted.
-func NewInstanceRow(start *history.Event, opts backend.CreateOptions, now time.Time) *backend.Instance {
+func NewInstanceRow(start *history.Event, opts store.CreateOptions, now time.Time) *store.Instance {
 	oi := start.OrchestrationInstance
-	inst := &backend.Instance{
+	inst := &store.Instance{
 		InstanceID:    oi.InstanceID,
 		ExecutionID:   oi.ExecutionID,
 		Name:          start.Name,
@@ -61,22 +61,22 @@ func NewInstanceRow(start *history.Event, opts backend.CreateOptions, now time.T
 
 // Refuses reports whether an existing instance in status blocks a
 // CreateInstance with these options.
-func Refuses(opts backend.CreateOptions, status history.RuntimeStatus) bool {
+func Refuses(opts store.CreateOptions, status history.RuntimeStatus) bool {
 	statuses := opts.DedupeStatuses
 	if statuses == nil {
-		statuses = backend.DefaultDedupeStatuses
+		statuses = store.DefaultDedupeStatuses
 	}
 	return slices.Contains(statuses, status)
 }
 
 // ExistsError is the error CreateInstance returns when Refuses says so.
 func ExistsError(instanceID string, status history.RuntimeStatus) error {
-	return fmt.Errorf("create instance %q (status %v): %w", instanceID, status, backend.ErrInstanceExists)
+	return fmt.Errorf("create instance %q (status %v): %w", instanceID, status, store.ErrInstanceExists)
 }
 
 // ValidateMessages checks that every message names an instance and carries
 // an event.
-func ValidateMessages(msgs []backend.Message) error {
+func ValidateMessages(msgs []store.Message) error {
 	for i := range msgs {
 		if err := ValidateMessage(&msgs[i]); err != nil {
 			return err
@@ -86,7 +86,7 @@ func ValidateMessages(msgs []backend.Message) error {
 }
 
 // ValidateMessage checks that m names an instance and carries an event.
-func ValidateMessage(m *backend.Message) error {
+func ValidateMessage(m *store.Message) error {
 	if m.InstanceID == "" {
 		return fmt.Errorf("%w: message without an instance id", ErrInvalidRequest)
 	}
@@ -97,7 +97,7 @@ func ValidateMessage(m *backend.Message) error {
 }
 
 // ValidateCommit checks a commit for instanceID before a store applies it.
-func ValidateCommit(instanceID string, c *backend.OrchestrationCommit) error {
+func ValidateCommit(instanceID string, c *store.OrchestrationCommit) error {
 	if c == nil {
 		return fmt.Errorf("%w: instance %q: nil commit", ErrInvalidRequest, instanceID)
 	}
@@ -123,7 +123,7 @@ func ValidateCommit(instanceID string, c *backend.OrchestrationCommit) error {
 // CommitRow returns the row a commit writes for instanceID: a copy of
 // c.Instance with the id filled in, CreatedAt kept from the previous row
 // when the commit leaves it zero, and LastUpdatedAt defaulting to now.
-func CommitRow(instanceID string, c *backend.OrchestrationCommit, prev *backend.Instance, now time.Time) *backend.Instance {
+func CommitRow(instanceID string, c *store.OrchestrationCommit, prev *store.Instance, now time.Time) *store.Instance {
 	row := *c.Instance
 	row.InstanceID = instanceID
 	if row.CreatedAt.IsZero() {
@@ -144,7 +144,7 @@ func CommitRow(instanceID string, c *backend.OrchestrationCommit, prev *backend.
 
 // ActivityExecution returns the execution id activities scheduled by a
 // commit belong to: the committed row's, else the locked row's.
-func ActivityExecution(wi *backend.OrchestrationWorkItem, c *backend.OrchestrationCommit) string {
+func ActivityExecution(wi *store.OrchestrationWorkItem, c *store.OrchestrationCommit) string {
 	if c.Instance != nil {
 		return c.Instance.ExecutionID
 	}
