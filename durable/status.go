@@ -29,6 +29,18 @@ func ParseRuntimeStatus(s string) (RuntimeStatus, error) { return history.ParseR
 // HistoryEvent is one event of an instance's history.
 type HistoryEvent = history.Event
 
+// HistoryEventType is the kind of a [HistoryEvent]; its String method gives
+// the Durable Task Framework's name ("TaskScheduled", "TimerFired", ...).
+type HistoryEventType = history.EventType
+
+// OrchestrationInstance names one execution of an instance: a
+// [HistoryEvent] of type ExecutionStarted carries it.
+type OrchestrationInstance = history.OrchestrationInstance
+
+// ParentInstance names the orchestration that started a sub-orchestration,
+// on the child's ExecutionStarted [HistoryEvent].
+type ParentInstance = history.ParentInstance
+
 // Status is what a client sees of an instance.
 type Status struct {
 	InstanceID    string

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/godurable/durablefunctions/durable"
-	"github.com/godurable/durablefunctions/internal/testkit"
 )
 
 // activityEntry is what the Env knows of one activity name: the real
@@ -378,19 +377,16 @@ func typeName(t reflect.Type) string {
 
 // registryActivity etc. fetch functions from another registry.
 func registryActivity(reg *durable.Registry, name string) durable.ActivityFunc {
-	fn, _ := testkit.Lookup(reg, "activity", name)
-	f, _ := fn.(durable.ActivityFunc)
+	f, _ := reg.LookupActivity(name)
 	return f
 }
 
 func registryOrchestrator(reg *durable.Registry, name string) durable.OrchestratorFunc {
-	fn, _ := testkit.Lookup(reg, "orchestrator", name)
-	f, _ := fn.(durable.OrchestratorFunc)
+	f, _ := reg.LookupOrchestrator(name)
 	return f
 }
 
 func registryEntity(reg *durable.Registry, name string) durable.EntityFunc {
-	fn, _ := testkit.Lookup(reg, "entity", name)
-	f, _ := fn.(durable.EntityFunc)
+	f, _ := reg.LookupEntity(name)
 	return f
 }

@@ -8,8 +8,6 @@ import (
 
 	"github.com/godurable/durablefunctions/durable"
 	"github.com/godurable/durablefunctions/internal/history"
-	"github.com/godurable/durablefunctions/internal/replay"
-	"github.com/godurable/durablefunctions/internal/testkit"
 )
 
 // ReplayResult is what the current code did when replayed over a saved
@@ -63,13 +61,13 @@ func CheckReplay(fn durable.OrchestratorFunc, data []byte) (*ReplayResult, error
 
 // CheckReplayEvents is CheckReplay for a loaded history.
 func CheckReplayEvents(fn durable.OrchestratorFunc, h *SavedHistory) (*ReplayResult, error) {
-	res := testkit.RunOrchestrator(fn, replay.Episode{InstanceID: h.InstanceID, Past: h.Events}, replay.Options{})
+	res := durable.Replay(fn, h.InstanceID, h.Events)
 	out := &ReplayResult{InstanceID: h.InstanceID, Name: h.Name, Status: durable.StatusRunning, Reconstructed: h.Reconstructed}
-	for _, a := range res.Actions {
+	for _, a := range res.NewActions {
 		out.NewActions = append(out.NewActions, describeAction(a))
 	}
 	if res.Done {
-		out.Status, out.Output, out.Failure = res.Status, rawOrNil(res.Output), res.Failure
+		out.Status, out.Output, out.Failure = res.Status, res.Output, res.Failure
 	}
 	diverged := func(msg string) (*ReplayResult, error) {
 		if h.Reconstructed {
@@ -77,8 +75,8 @@ func CheckReplayEvents(fn durable.OrchestratorFunc, h *SavedHistory) (*ReplayRes
 		}
 		return out, &DivergenceError{InstanceID: h.InstanceID, Name: h.Name, Message: msg, Failure: res.Failure}
 	}
-	if f := res.Failure; f != nil && (f.ErrorType == replay.NonDeterminismErrorType || f.ErrorType == replay.CorruptHistoryErrorType) {
-		return diverged(f.ErrorMessage)
+	if res.Nondeterministic() {
+		return diverged(res.Failure.ErrorMessage)
 	}
 	recorded := lastCompleted(h.Events)
 	if recorded == nil || recorded.OrchestrationStatus == history.StatusTerminated {
@@ -91,8 +89,8 @@ func CheckReplayEvents(fn durable.OrchestratorFunc, h *SavedHistory) (*ReplayRes
 		return diverged(fmt.Sprintf("the history records that the orchestration ended %s, but the current code is still waiting (for an external event?)", recorded.OrchestrationStatus))
 	case res.Status != recorded.OrchestrationStatus:
 		return diverged(fmt.Sprintf("the history records that the orchestration ended %s, but the current code ends %s%s", recorded.OrchestrationStatus, res.Status, failureText(res.Failure)))
-	case res.Status == history.StatusCompleted && !jsonEqual(rawOrNil(recorded.Result), rawOrNil(res.Output)):
-		return diverged(fmt.Sprintf("the history records the output %s, but the current code returns %s", orNull(rawOrNil(recorded.Result)), orNull(rawOrNil(res.Output))))
+	case res.Status == history.StatusCompleted && !jsonEqual(rawOrNil(recorded.Result), res.Output):
+		return diverged(fmt.Sprintf("the history records the output %s, but the current code returns %s", orNull(rawOrNil(recorded.Result)), orNull(res.Output)))
 	}
 	return out, nil
 }

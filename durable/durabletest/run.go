@@ -10,9 +10,7 @@ import (
 	"github.com/godurable/durablefunctions/durable"
 	"github.com/godurable/durablefunctions/internal/engine"
 	"github.com/godurable/durablefunctions/internal/history"
-	"github.com/godurable/durablefunctions/internal/replay"
 	"github.com/godurable/durablefunctions/internal/store"
-	"github.com/godurable/durablefunctions/internal/testkit"
 )
 
 // Run is an orchestration instance started by Env.Start.
@@ -213,7 +211,7 @@ func (e *Env) waitingFor(id, name string, h []*history.Event) []string {
 	if fn == nil || len(h) == 0 {
 		return nil
 	}
-	return testkit.RunOrchestrator(fn, replay.Episode{InstanceID: id, Past: h}, replay.Options{}).Waiting
+	return durable.Replay(fn, id, h).Waiting
 }
 
 func (e *Env) describeEntity(id, indent string) string {
