@@ -18,6 +18,7 @@ type ActivityContext struct {
 	name       string
 	instanceID string
 	input      string
+	client     *Client
 }
 
 // NewActivityContext builds the context an activity runs with; the engine
@@ -25,6 +26,13 @@ type ActivityContext struct {
 func NewActivityContext(ctx context.Context, name, instanceID, input string) *ActivityContext {
 	return &ActivityContext{Context: ctx, name: name, instanceID: instanceID, input: input}
 }
+
+// Client returns a client of the task hub the activity runs in, so that an
+// activity can signal an entity, raise an event or start an orchestration
+// (what .NET activities do with a [DurableClient] parameter). It is set for
+// every activity a [Runtime] runs, including those redelivered right after
+// a restart; it is nil for a context built with NewActivityContext.
+func (c *ActivityContext) Client() *Client { return c.client }
 
 // Name returns the activity's name.
 func (c *ActivityContext) Name() string { return c.name }

@@ -150,7 +150,7 @@ func (r *Registry) runOrchestration(name string, ep replay.Episode, opts replay.
 
 // runActivity runs one activity call, turning errors and panics into
 // failure details.
-func (r *Registry) runActivity(ctx context.Context, name, instanceID, input string) (result string, failure *history.FailureDetails) {
+func (r *Registry) runActivity(ctx context.Context, client *Client, name, instanceID, input string) (result string, failure *history.FailureDetails) {
 	fn, ok := lookup(r, r.activities, name)
 	if !ok {
 		return "", &history.FailureDetails{ErrorType: "FunctionNotFound",
@@ -162,7 +162,9 @@ func (r *Registry) runActivity(ctx context.Context, name, instanceID, input stri
 				ErrorMessage: fmt.Sprintf("activity '%s' panicked: %v", name, p), StackTrace: string(debug.Stack())}
 		}
 	}()
-	out, err := fn(NewActivityContext(ctx, name, instanceID, input))
+	actx := NewActivityContext(ctx, name, instanceID, input)
+	actx.client = client
+	out, err := fn(actx)
 	if err != nil {
 		return "", &history.FailureDetails{ErrorType: replay.ErrorTypeOf(err), ErrorMessage: err.Error()}
 	}

@@ -91,11 +91,11 @@ func NewRuntime(reg *Registry, st *Store, opts ...RuntimeOption) *Runtime {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	eng := engine.New(be, executor{r: reg, log: log, clock: o.engine.Clock}, o.engine)
-	return &Runtime{
-		reg: reg, store: be, engine: eng,
-		client: &Client{be: be, reg: reg, eng: eng, clock: o.engine.Clock},
-	}
+	// Activities get the client, so it exists before the engine that runs
+	// them: an activity redelivered at startup can already use it.
+	client := &Client{be: be, reg: reg, clock: o.engine.Clock}
+	client.eng = engine.New(be, executor{r: reg, log: log, clock: o.engine.Clock, client: client}, o.engine)
+	return &Runtime{reg: reg, store: be, engine: client.eng, client: client}
 }
 
 // Start begins dispatching work.
@@ -121,9 +121,10 @@ func (rt *Runtime) Registry() *Registry { return rt.reg }
 
 // executor adapts a Registry to the engine.
 type executor struct {
-	r     *Registry
-	log   *slog.Logger
-	clock Clock
+	r      *Registry
+	log    *slog.Logger
+	clock  Clock
+	client *Client
 }
 
 func (x executor) RunOrchestration(name string, ep replay.Episode, opts replay.Options) *replay.Result {
@@ -131,5 +132,5 @@ func (x executor) RunOrchestration(name string, ep replay.Episode, opts replay.O
 }
 
 func (x executor) RunActivity(ctx context.Context, name, instanceID, input string) (string, *history.FailureDetails) {
-	return x.r.runActivity(ctx, name, instanceID, input)
+	return x.r.runActivity(ctx, x.client, name, instanceID, input)
 }

@@ -34,8 +34,9 @@ type scenario struct {
 }
 
 var scenarios = map[string]scenario{
-	"orchestrations": {registry: registry, start: startOrchestrations, ids: orchestrationIDs, verify: verifyOrchestrations},
-	"entities":       {registry: entityRegistry, start: startEntityWorkload, ids: entityWorkloadIDs, verify: verifyEntities},
+	"orchestrations":  {registry: registry, start: startOrchestrations, ids: orchestrationIDs, verify: verifyOrchestrations},
+	"entities":        {registry: entityRegistry, start: startEntityWorkload, ids: entityWorkloadIDs, verify: verifyEntities},
+	"activity-client": notifyScenario,
 }
 
 // The workload: a 200-activity fan-out, a 50-step chain and a set of timers.
