@@ -29,3 +29,26 @@ func TestImportingDurableLinksNeitherSQLiteNorTheAzureSDK(t *testing.T) {
 		}
 	}
 }
+
+// go doc folds a var block into its first name ("var ErrA = ... ..."), which
+// hid ErrInstanceExists from a user who then answered 500 for a duplicate
+// id. Every sentinel error gets a declaration, and a line in go doc, of its
+// own.
+func TestGoDocListsEverySentinelErrorOnItsOwnLine(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command on PATH")
+	}
+	out, err := exec.Command("go", "doc", "github.com/godurable/durablefunctions/durable").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go doc: %v\n%s", err, out)
+	}
+	for _, name := range []string{"ErrCanceled", "ErrDuplicateFunction", "ErrEntityNotFound", "ErrInstanceExists",
+		"ErrInstanceNotFound", "ErrInvalidEntityID", "ErrInvalidInstanceID", "ErrInvalidName", "ErrInvalidQuery"} {
+		if !strings.Contains(string(out), "\nvar "+name+" = ") {
+			t.Errorf("go doc does not list %s on a line of its own", name)
+		}
+	}
+	if strings.Contains(string(out), "... ...") {
+		t.Errorf("go doc folds a var or const block:\n%s", out)
+	}
+}

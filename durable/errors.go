@@ -29,30 +29,37 @@ type FailureDetails = history.FailureDetails
 // ErrCanceled is returned by Await on a canceled timer.
 var ErrCanceled = replay.ErrCanceled
 
-// Registration errors, returned by the Registry's Add methods.
-var (
-	ErrDuplicateFunction = errors.New("durable: function already registered")
-	ErrInvalidName       = errors.New("durable: invalid function name")
-)
+// ErrDuplicateFunction is returned by the Registry's Add methods for a name
+// already registered for that kind of function (names are case-insensitive).
+var ErrDuplicateFunction = errors.New("durable: function already registered")
 
-// Client errors. Client methods wrap them with the instance id; test with
-// errors.Is.
-var (
-	// ErrInstanceNotFound: no instance has the id.
-	ErrInstanceNotFound = errors.New("durable: instance not found")
-	// ErrInstanceExists: StartNew with the id of an instance that is still
-	// Pending, Running or Suspended.
-	ErrInstanceExists = errors.New("durable: an active instance with this id already exists")
-	// ErrInvalidQuery: a continuation token the store did not issue, or a
-	// filter it cannot apply (ListInstances, ListEntities).
-	ErrInvalidQuery = errors.New("durable: invalid query")
-	// ErrInvalidEntityID: an entity name or key that cannot be used (see
-	// EntityID.Validate).
-	ErrInvalidEntityID = errors.New("durable: invalid entity id")
-	// ErrInvalidInstanceID: the id is empty, longer than 256 characters,
-	// starts with '@', or contains '/', '\', '#', '?' or control characters.
-	ErrInvalidInstanceID = errors.New("durable: invalid instance id")
-)
+// ErrInvalidName is returned by the Registry's Add methods for a name
+// function.json could not declare.
+var ErrInvalidName = errors.New("durable: invalid function name")
+
+// The client errors below are wrapped with the instance id by the Client's
+// methods: test them with errors.Is. An HTTP starter maps
+// ErrInstanceExists to 409 Conflict and ErrInstanceNotFound to 404.
+
+// ErrInstanceNotFound is returned when no instance has the id.
+var ErrInstanceNotFound = errors.New("durable: instance not found")
+
+// ErrInstanceExists is returned by StartNew with the id of an instance that
+// is still Pending, Running or Suspended.
+var ErrInstanceExists = errors.New("durable: an active instance with this id already exists")
+
+// ErrInvalidQuery is returned for a continuation token the store did not
+// issue, or a filter it cannot apply (ListInstances, ListEntities).
+var ErrInvalidQuery = errors.New("durable: invalid query")
+
+// ErrInvalidEntityID is returned for an entity name or key that cannot be
+// used (see EntityID.Validate).
+var ErrInvalidEntityID = errors.New("durable: invalid entity id")
+
+// ErrInvalidInstanceID is returned for an id that is empty, longer than 256
+// characters, starts with '@', or contains '/', '\', '#', '?' or control
+// characters.
+var ErrInvalidInstanceID = errors.New("durable: invalid instance id")
 
 // InvalidStateError is returned when an operation does not apply to the
 // instance's current status (raising an event to a completed instance,
