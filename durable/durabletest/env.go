@@ -45,10 +45,14 @@ type Env struct {
 	actions    []*timedAction // things the test scheduled at virtual times
 	actionSeq  int
 	pending    []*timedAction // RaiseEventAfter for the next Start
-	runs       []*Run
-	runSeq     int
-	fired      int // how often the clock skipped ahead
-	started    bool
+	// faults are failures found off the test's goroutine (a mock with no
+	// answer left, called by the engine): drive reports them on the
+	// test's goroutine, so that the failure points at the test's line.
+	faults  []string
+	runs    []*Run
+	runSeq  int
+	fired   int // how often the clock skipped ahead
+	started bool
 }
 
 // Option configures New.
@@ -101,6 +105,7 @@ func New(t TB, opts ...Option) *Env {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = e.rt.Close(ctx)
+		e.reportFaults() // those no later call of the test reported
 	})
 	return e
 }
@@ -274,6 +279,32 @@ type stuck struct {
 // returns once the engine is idle at limit; a zero limit means no limit.
 // It returns nil when done, or why it stopped.
 func (e *Env) drive(done func() bool, limit time.Time) *stuck {
+	e.t.Helper()
+	s := e.driveUntil(done, limit)
+	e.reportFaults()
+	return s
+}
+
+// fault records a failure found off the test's goroutine.
+func (e *Env) fault(err error) {
+	e.mu.Lock()
+	e.faults = append(e.faults, err.Error())
+	e.mu.Unlock()
+}
+
+// reportFaults fails the test with the faults recorded so far.
+func (e *Env) reportFaults() {
+	e.t.Helper()
+	e.mu.Lock()
+	faults := e.faults
+	e.faults = nil
+	e.mu.Unlock()
+	for _, f := range faults {
+		e.t.Errorf("%s", f)
+	}
+}
+
+func (e *Env) driveUntil(done func() bool, limit time.Time) *stuck {
 	e.ensureStarted()
 	timeout := e.timeout
 	if d, ok := e.t.(interface{ Deadline() (time.Time, bool) }); ok {

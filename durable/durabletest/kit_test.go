@@ -3,6 +3,7 @@ package durabletest_test
 import (
 	"context"
 	"errors"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -105,3 +106,35 @@ func (f *fakeT) Errorf(format string, args ...any) {
 }
 
 func (f *fakeT) Fatal(args ...any) { f.Fatalf("%v", args...) }
+
+// stackT records the stack of the goroutine that reported a failure.
+type stackT struct {
+	testing.TB
+	stacks []string
+}
+
+func (s *stackT) Errorf(format string, args ...any) {
+	s.stacks = append(s.stacks, sprintf(format, args...)+"\n"+string(debug.Stack()))
+}
+
+func TestAMockWithNoAnswerLeftIsReportedFromTheTestsGoroutine(t *testing.T) {
+	st := &stackT{TB: t}
+	env := durabletest.New(st)
+	env.Orchestrator("TwoCharges", func(ctx *durable.OrchestrationContext) (any, error) {
+		_ = ctx.CallActivity("Charge", 1).Await(nil)
+		return nil, ctx.CallActivity("Charge", 2).Await(nil)
+	})
+	env.MockActivity("Charge").Return(nil).Once()
+	env.Start("TwoCharges", nil).Wait()
+	if len(st.stacks) != 1 {
+		t.Fatalf("%d failures reported, want 1: %q", len(st.stacks), st.stacks)
+	}
+	if !strings.Contains(st.stacks[0], "no answer left for call 2") {
+		t.Errorf("failure %q does not say the mock ran out of answers", st.stacks[0])
+	}
+	// Reported on the test's goroutine, t.Helper can point at the test's
+	// line (the engine's goroutine would point at the kit's own file).
+	if !strings.Contains(st.stacks[0], "TestAMockWithNoAnswerLeftIsReportedFromTheTestsGoroutine") {
+		t.Errorf("the failure was reported off the test's goroutine:\n%s", st.stacks[0])
+	}
+}

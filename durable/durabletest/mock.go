@@ -145,7 +145,7 @@ func (m *Mock) invoke(ctx *durable.ActivityContext) (any, error) {
 	m.env.mu.Unlock()
 	if a == nil {
 		err := fmt.Errorf("durabletest: mock of activity %q has no answer left for call %d (give it one with Return, ReturnError or Do)", m.name, n+1)
-		m.env.t.Errorf("%v", err)
+		m.env.fault(err)
 		return nil, err
 	}
 	switch {

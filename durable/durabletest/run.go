@@ -42,6 +42,7 @@ func (r *Run) TryWait() error {
 }
 
 func (r *Run) wait() *stuck {
+	r.env.t.Helper()
 	return r.env.drive(func() bool {
 		st, err := r.env.client.GetStatus(context.Background(), r.ID)
 		return err == nil && st.IsFinished()
