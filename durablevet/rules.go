@@ -1,4 +1,4 @@
-package determinism
+package durablevet
 
 import (
 	"go/types"
