@@ -16,7 +16,8 @@ var files embed.FS
 type Kind struct {
 	Name        string
 	Description string
-	// Registration is the Go line that registers the function.
+	// Registration is the Go line that registers the function, one line
+	// per Go shape the function can have, each with that shape in a comment.
 	Registration string
 	// Defaults are the template parameters a caller may override.
 	Defaults map[string]string
@@ -24,9 +25,12 @@ type Kind struct {
 
 // Kinds lists the templates by name.
 var Kinds = map[string]Kind{
-	"orchestrator":   {Name: "orchestrator", Description: "an orchestrator function (orchestrationTrigger)", Registration: `app.Orchestrator("{{.Name}}", {{.Name}})`},
-	"activity":       {Name: "activity", Description: "an activity function (activityTrigger)", Registration: `app.Activity("{{.Name}}", durable.ActivityOf({{.Name}}))`},
-	"entity":         {Name: "entity", Description: "an entity function (entityTrigger)", Registration: `app.Entity("{{.Name}}", {{.Name}})`},
+	"orchestrator": {Name: "orchestrator", Description: "an orchestrator function (orchestrationTrigger)", Registration: "app.Orchestrator(\"{{.Name}}\", {{.Name}})                         // func {{.Name}}(ctx *durable.OrchestrationContext) (any, error)\n" +
+		"app.Orchestrator(\"{{.Name}}\", durable.OrchestratorOf({{.Name}})) // func {{.Name}}(ctx *durable.OrchestrationContext, in In) (Out, error)"},
+	"activity": {Name: "activity", Description: "an activity function (activityTrigger)", Registration: "app.Activity(\"{{.Name}}\", {{.Name}})                     // func {{.Name}}(ctx *durable.ActivityContext) (any, error)\n" +
+		"app.Activity(\"{{.Name}}\", durable.ActivityOf({{.Name}})) // func {{.Name}}(ctx context.Context, in In) (Out, error)"},
+	"entity": {Name: "entity", Description: "an entity function (entityTrigger)", Registration: "app.Entity(\"{{.Name}}\", {{.Name}})                     // func {{.Name}}(ctx *durable.EntityContext) error\n" +
+		"app.Entity(\"{{.Name}}\", durable.EntityOf[{{.Name}}]()) // type {{.Name}} struct{...}: one exported method per operation"},
 	"http":           {Name: "http", Description: "an HTTP starter with a durableClient binding", Registration: `app.HTTP("{{.Name}}", {{.Name}})`, Defaults: map[string]string{"Route": "orchestrators/{functionName}", "Methods": `"post"`}},
 	"queue":          {Name: "queue", Description: "a queue-triggered starter with a durableClient binding", Registration: `app.Queue("{{.Name}}", {{.Name}})`, Defaults: map[string]string{"Queue": "durable-starts", "Connection": "AzureWebJobsStorage"}},
 	"eventhub":       {Name: "eventhub", Description: "an Event Hubs-triggered starter (cardinality many) with a durableClient binding", Registration: `app.EventHub("{{.Name}}", {{.Name}})`, Defaults: map[string]string{"EventHub": "durable-events", "Connection": "EventHubConnection"}},

@@ -1,7 +1,12 @@
 // Command durablefunc scaffolds and inspects Go Durable Functions apps.
 //
+//	durablefunc init [--module PATH] [--replace CHECKOUT] [DIR]
 //	durablefunc new --kind orchestrator --name HelloSequence [--app DIR]
 //	durablefunc kinds
+//
+// `init` writes a working app into an empty folder: go.mod, main.go, an
+// orchestrator, an activity, an HTTP starter, a unit test, host.json naming
+// the binary that `make build` writes, and their function.json files.
 //
 // `new` writes DIR/<name>/function.json from func-templates and prints the Go
 // line that registers the function.
@@ -15,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 
 	functemplates "github.com/godurable/durablefunctions/func-templates"
 )
@@ -27,6 +33,7 @@ func main() {
 }
 
 const usage = `usage:
+  durablefunc init [--module PATH] [--replace CHECKOUT] [DIR]
   durablefunc new --kind KIND --name NAME [--app DIR] [--route R] [--queue Q] [--eventhub E] [--schedule CRON] [--force]
   durablefunc kinds
   durablefunc history export INSTANCE_ID [--app DIR] [--db FILE] [--out FILE]`
@@ -41,6 +48,8 @@ func run(args []string, out io.Writer) error {
 			fmt.Fprintf(out, "%-15s %s\n", k, functemplates.Kinds[k].Description)
 		}
 		return nil
+	case "init":
+		return initApp(args[1:], out)
 	case "new":
 		return newFunction(args[1:], out)
 	case "history":
@@ -88,6 +97,6 @@ func newFunction(args []string, out io.Writer) error {
 	if err := os.WriteFile(path, js, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "wrote %s\nregister it in main.go:\n\t%s\n", path, reg)
+	fmt.Fprintf(out, "wrote %s\nregister it in main.go (the line for your function's Go shape):\n\t%s\n", path, strings.ReplaceAll(reg, "\n", "\n\t"))
 	return nil
 }
