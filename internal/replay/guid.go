@@ -3,8 +3,11 @@ package replay
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"encoding/json"
 	"strconv"
 	"time"
+
+	"github.com/godurable/durablefunctions/internal/history"
 )
 
 // guidNamespace is the RFC 4122 namespace the .NET Durable Functions SDK uses
@@ -62,5 +65,30 @@ func pad7(n int) string {
 // it, or a retry after a crash between sending and checkpointing) sends
 // messages with the same ids, and the entity drops the repeats.
 func (c *Context) messageID() string {
+	if id := c.recordedMessageID(); id != "" {
+		return id
+	}
 	return uuidV5(guidNamespace, c.instanceID+"_"+c.ExecutionID()+"_msg_"+strconv.Itoa(c.seq))
+}
+
+// recordedMessageID returns the request id history recorded for the entity
+// message about to be scheduled, or "" for a new message. History is the
+// truth for generated ids: a history written by another SDK (random GUIDs)
+// or by an older version of this one replays with the ids it was written
+// with, so entity replies, named after those ids, still match.
+func (c *Context) recordedMessageID() string {
+	if c.isNew() {
+		return ""
+	}
+	e := c.sched[c.seq]
+	if e.EventType != history.EventSent || e.Input == "" {
+		return ""
+	}
+	var req struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal([]byte(e.Input), &req) != nil {
+		return ""
+	}
+	return req.ID
 }
