@@ -118,3 +118,36 @@ func TestRegistryLooksUpFunctionsByNameIgnoringCase(t *testing.T) {
 		t.Error("an unregistered entity was found")
 	}
 }
+
+func TestAnOrchestrationPastMaxOrchestrationActionsFailsWithoutRunningThem(t *testing.T) {
+	reg := durable.NewRegistry()
+	var calls int
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(reg.AddActivity("Tick", durable.ActivityOf(func(context.Context, int) (int, error) { calls++; return 0, nil })))
+	must(reg.AddOrchestrator("Runaway", func(ctx *durable.OrchestrationContext) (any, error) {
+		tasks := make([]durable.Task, 6)
+		for i := range tasks {
+			tasks[i] = ctx.CallActivity("Tick", i)
+		}
+		return nil, ctx.WhenAll(tasks...).Await(nil)
+	}))
+	rt := durable.NewRuntime(reg, durable.NewMemoryStore(), durable.WithMaxOrchestrationActions(5), durable.WithConcurrency(0, 1, 0))
+	rt.Start()
+	defer rt.Close(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	id, err := rt.Client().StartNew(ctx, "Runaway", nil)
+	must(err)
+	st, err := rt.Client().WaitForCompletion(ctx, id)
+	must(err)
+	if st.RuntimeStatus != durable.StatusFailed || st.Failure == nil || !strings.Contains(st.Failure.ErrorMessage, "maxOrchestrationActions") {
+		t.Fatalf("status %s, failure %+v", st.RuntimeStatus, st.Failure)
+	}
+	if calls != 0 {
+		t.Errorf("%d activities ran for a failed execution", calls)
+	}
+}

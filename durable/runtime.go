@@ -48,6 +48,13 @@ func WithConcurrency(orchestrations, activities, entities int) RuntimeOption {
 	}
 }
 
+// WithMaxOrchestrationActions fails an orchestration execution that takes
+// more than n actions (activity calls, timers, sub-orchestrations, entity
+// messages), as host.json's maxOrchestrationActions does (default 100,000).
+func WithMaxOrchestrationActions(n int) RuntimeOption {
+	return func(o *runtimeOptions) { o.engine.MaxOrchestrationActions = n }
+}
+
 // WithRetention purges, in the background, instances that finished (completed,
 // failed, terminated) longer than d ago, history included.
 func WithRetention(d time.Duration) RuntimeOption {

@@ -43,6 +43,9 @@ type Options struct {
 	// MaxEntityBatchSize bounds the operations one entity runs per batch
 	// (default 100).
 	MaxEntityBatchSize int
+	// MaxOrchestrationActions bounds the actions one execution may take
+	// (host.json maxOrchestrationActions; default 100,000).
+	MaxOrchestrationActions int
 	// Retention, when positive, purges instances that finished longer ago
 	// than this, in the background.
 	Retention time.Duration

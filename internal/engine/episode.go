@@ -24,7 +24,7 @@ func (ep *episode) run(events []*history.Event) {
 		InstanceID: ep.inst.InstanceID, Past: past, New: newEvents,
 	}, replay.Options{
 		MaxTimerInterval: ep.e.opts.MaxTimerInterval, LongTimerInterval: ep.e.opts.LongTimerInterval,
-		Logger: ep.e.log,
+		Logger: ep.e.log, MaxActions: ep.e.opts.MaxOrchestrationActions,
 	})
 	if res.CustomStatusSet {
 		ep.inst.CustomStatus = res.CustomStatus

@@ -134,6 +134,9 @@ func (c *Context) taskFor(id int, kind taskKind) *Task {
 
 // schedule gives t the next sequence number and checks it against history.
 func (c *Context) schedule(t *Task) {
+	if max := c.opts.maxActions(); c.seq >= max {
+		c.abort(actionLimit(max))
+	}
 	t.id = c.seq
 	c.seq++
 	c.tasks = append(c.tasks, t)

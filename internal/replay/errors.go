@@ -71,6 +71,16 @@ type InputError struct {
 func (e *InputError) Error() string { return fmt.Sprintf("durable: %s: %v", e.What, e.Err) }
 func (e *InputError) Unwrap() error { return e.Err }
 
+// ActionLimitErrorType fails an execution that took more actions than
+// Options.MaxActions allows.
+const ActionLimitErrorType = "OrchestrationActionLimitExceeded"
+
+func actionLimit(max int) *history.FailureDetails {
+	return &history.FailureDetails{ErrorType: ActionLimitErrorType, IsNonRetriable: true, ErrorMessage: fmt.Sprintf(
+		"the orchestration tried to take more than %d actions (activity calls, timers, sub-orchestrations and entity messages) in one execution; "+
+			"raise extensions.durableTask.maxOrchestrationActions in host.json, or split the work with sub-orchestrations or ContinueAsNew", max)}
+}
+
 func nondeterminism(msg string) *history.FailureDetails {
 	return &history.FailureDetails{ErrorType: NonDeterminismErrorType, ErrorMessage: "Non-Deterministic workflow detected: " + msg, IsNonRetriable: true}
 }

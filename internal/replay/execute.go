@@ -34,6 +34,22 @@ type Options struct {
 	// Logger receives the orchestration's log records while it is not
 	// replaying. Nil discards them.
 	Logger *slog.Logger
+	// MaxActions bounds the actions (activity calls, timers,
+	// sub-orchestrations, entity messages) one execution may take, as
+	// host.json's maxOrchestrationActions does; zero means
+	// DefaultMaxActions. An execution that goes past it fails, instead of
+	// growing memory without bound.
+	MaxActions int
+}
+
+// DefaultMaxActions is Durable Functions' default maxOrchestrationActions.
+const DefaultMaxActions = 100_000
+
+func (o Options) maxActions() int {
+	if o.MaxActions > 0 {
+		return o.MaxActions
+	}
+	return DefaultMaxActions
 }
 
 // Result is what one episode produced.
@@ -237,7 +253,7 @@ func (c *Context) result() *Result {
 // failures discard the episode's actions.
 func (c *Context) aborted() bool {
 	switch c.failure.ErrorType {
-	case NonDeterminismErrorType, CorruptHistoryErrorType, PanicErrorType, GoexitErrorType:
+	case NonDeterminismErrorType, CorruptHistoryErrorType, PanicErrorType, GoexitErrorType, ActionLimitErrorType:
 		return true
 	}
 	return false
