@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/godurable/durablefunctions/internal/engine"
@@ -295,8 +296,16 @@ func firstStarted(h []*history.Event) *history.Event {
 	return nil
 }
 
-// Purge deletes an instance's state and history.
+// Purge deletes an instance's state and history. An orchestration that has
+// not finished (Pending, Running, Suspended) is refused with an
+// *InvalidStateError, since purging it mid-run would drop its in-flight
+// work: terminate it first.
 func (c *Client) Purge(ctx context.Context, instanceID string) error {
+	if !strings.HasPrefix(instanceID, "@") {
+		if inst, err := c.be.GetInstance(ctx, instanceID); err == nil && inst.Status.IsActive() {
+			return &InvalidStateError{InstanceID: instanceID, Operation: "purge", Status: inst.Status}
+		}
+	}
 	err := c.be.PurgeInstance(ctx, instanceID)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%w: %q", ErrInstanceNotFound, instanceID)

@@ -3,6 +3,7 @@ package durable
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // EntityID identifies a durable entity: its name (case-insensitive) and its
@@ -31,14 +32,21 @@ func ParseEntityID(s string) (EntityID, error) {
 	return EntityID{Name: name, Key: key}, nil
 }
 
-// Validate reports names and keys that cannot be used: empty names, and
-// characters Azure Storage keys and URLs cannot carry.
+// Validate reports names and keys that cannot be used: empty names, keys
+// longer than MaxInstanceIDLength, and characters Azure Storage keys and
+// URLs cannot carry.
 func (id EntityID) Validate() error {
 	if id.Name == "" {
 		return fmt.Errorf("%w: the entity name is empty", ErrInvalidEntityID)
 	}
 	if strings.Contains(id.Name, "@") {
 		return fmt.Errorf("%w: entity name %q must not contain '@'", ErrInvalidEntityID, id.Name)
+	}
+	if n := utf8.RuneCountInString(id.Key); n > MaxInstanceIDLength {
+		return fmt.Errorf("%w: the entity key is %d characters long; the limit is %d", ErrInvalidEntityID, n, MaxInstanceIDLength)
+	}
+	if !utf8.ValidString(id.Name) || !utf8.ValidString(id.Key) {
+		return fmt.Errorf("%w: the entity name or key is not valid UTF-8", ErrInvalidEntityID)
 	}
 	for _, part := range []struct{ what, s string }{{"name", id.Name}, {"key", id.Key}} {
 		for _, r := range part.s {

@@ -10,12 +10,15 @@ const MaxInstanceIDLength = 256
 
 // ValidateInstanceID reports why id cannot be an orchestration instance id:
 // ids are 1 to 256 characters, do not start with '@' (reserved for
-// entities) and contain no '/', '\', '#', '?' or control characters, which
-// Azure Storage keys and URLs cannot carry.
+// entities), are not "." or "..", and contain no '/', '\', '#', '?' or
+// control characters, which Azure Storage keys and URLs cannot carry.
 func ValidateInstanceID(id string) error {
 	switch {
 	case id == "":
 		return fmt.Errorf("%w: the id is empty", ErrInvalidInstanceID)
+	case id == "." || id == "..":
+		// URL clients collapse them as path segments.
+		return fmt.Errorf("%w: %q is a path segment, not an id", ErrInvalidInstanceID, id)
 	case utf8.RuneCountInString(id) > MaxInstanceIDLength:
 		return fmt.Errorf("%w: the id is %d characters long; the limit is %d", ErrInvalidInstanceID, utf8.RuneCountInString(id), MaxInstanceIDLength)
 	case id[0] == '@':
