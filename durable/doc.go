@@ -31,7 +31,33 @@
 // Activities do the I/O: ActivityOf adapts a typed function. Entities hold
 // small pieces of state and run their operations one at a time; EntityOf
 // turns a struct's methods into operations, and LockEntities gives an
-// orchestration a critical section over several entities.
+// orchestration a critical section over several entities;
+// [OrchestrationContext.IsLocked] tells code whether it runs inside one, and
+// which entities it holds.
+//
+// # Typed handles
+//
+// Calling by name compiles whatever the name and input: a misspelt
+// ctx.CallActivity("SayHelo", city) fails only when it runs. A handle binds
+// a name to its Go function once, and the registry, the call sites and the
+// client all use the handle: a misspelt name cannot happen, and an input or
+// result of the wrong type is a compile error.
+//
+//	var SayHello = durable.NewActivity("SayHello", func(ctx context.Context, city string) (string, error) {
+//		return "Hello " + city + "!", nil
+//	})
+//
+//	greeting, err := SayHello.Call(ctx, "Tokyo").Await() // greeting is a string
+//
+// [NewActivity] and [NewOrchestrator] make handles whose [Activity.Call],
+// [Orchestrator.CallSubOrchestrator] and [Orchestrator.Start] take the
+// function's input type; [NewEntityOperation] makes one per entity
+// operation, with [EntityOperation.Call], [EntityOperation.Signal] and
+// [EntityOperation.SignalFromClient]. Calls return a [TaskOf], whose Await
+// returns the result; its embedded Task joins WhenAll and WhenAny, and
+// [WhenAllOf] gathers typed results. [Registry.Register] registers handles
+// under their own names, with the errors of the string forms, which keep
+// working (function.json files name functions by string).
 //
 // # Running
 //

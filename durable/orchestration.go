@@ -2,6 +2,8 @@ package durable
 
 import (
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/godurable/durablefunctions/internal/replay"
@@ -17,6 +19,9 @@ type OrchestratorFunc func(ctx *OrchestrationContext) (any, error)
 // the orchestrator's own goroutine.
 type OrchestrationContext struct {
 	c *replay.Context
+	// locks are the entities of the current critical section as the code
+	// spelled them (the replay core keeps lower-cased names), in lock order.
+	locks []EntityID
 }
 
 // Task is the pending result of an action. Await it to get the result; the
@@ -86,13 +91,17 @@ func (ctx *OrchestrationContext) SetCustomStatus(v any) error { return ctx.c.Set
 //
 //	var greeting string
 //	err := ctx.CallActivity("SayHello", "Tokyo").Await(&greeting)
+//
+// Nothing checks the name or the input's type before the call runs; an
+// [Activity] handle has the compiler check both.
 func (ctx *OrchestrationContext) CallActivity(name string, input any, opts ...CallOption) Task {
 	o := applyCallOptions(opts)
 	return Task{ctx.c.CallActivity(name, input, o.retry)}
 }
 
 // CallSubOrchestrator starts the named orchestrator as a child and returns
-// its pending output. WithInstanceID chooses the child's id.
+// its pending output. WithInstanceID chooses the child's id. An
+// [Orchestrator] handle has the compiler check the name and types.
 func (ctx *OrchestrationContext) CallSubOrchestrator(name string, input any, opts ...CallOption) Task {
 	o := applyCallOptions(opts)
 	return Task{ctx.c.CallSubOrchestrator(name, o.instanceID, input, o.retry)}
@@ -139,6 +148,8 @@ func (ctx *OrchestrationContext) ContinueAsNew(input any, opts ...ContinueAsNewO
 }
 
 // CallEntity calls an operation on an entity and returns its pending result.
+// An [EntityOperation] handle has the compiler check the input and result
+// types.
 func (ctx *OrchestrationContext) CallEntity(id EntityID, operation string, input any) Task {
 	return Task{ctx.c.CallEntity(id.String(), operation, input)}
 }
@@ -158,7 +169,8 @@ func (ctx *OrchestrationContext) SignalEntity(id EntityID, operation string, inp
 // ends), no one else's operations run on those entities. Inside the section
 // only the locked entities may be called, one call at a time per entity;
 // locked entities may not be signaled, and no sub-orchestration may start.
-// Breaking a rule returns a *LockingRulesViolationError.
+// Breaking a rule returns a *LockingRulesViolationError. IsLocked reports
+// whether code runs inside a section.
 //
 //	release, err := ctx.LockEntities(from, to)
 //	if err != nil { return nil, err }
@@ -175,10 +187,43 @@ func (ctx *OrchestrationContext) LockEntities(ids ...EntityID) (release func(), 
 	if err != nil {
 		return nil, err
 	}
+	ctx.locks = lockOrder(ids, sids)
 	if err := t.Await(nil); err != nil {
 		return nil, err
 	}
 	return ctx.c.ReleaseLocks, nil
+}
+
+// IsLocked reports whether the orchestration is inside a critical section
+// (Durable Functions' IsLocked and InCriticalSection), and if so which
+// entities it holds, in the order LockEntities acquired them and with the
+// names spelled as they were passed. Outside a section, and after release,
+// it returns false and nil. Use it to check a helper's precondition, or to
+// tell whether an entity must be called (locked) or may be signaled.
+//
+//	if locked, _ := ctx.IsLocked(); !locked {
+//		return nil, errors.New("transfer must run inside a critical section")
+//	}
+func (ctx *OrchestrationContext) IsLocked() (locked bool, entities []EntityID) {
+	if !ctx.c.InCriticalSection() {
+		return false, nil
+	}
+	return true, slices.Clone(ctx.locks)
+}
+
+// lockOrder returns ids in the order the replay core sorts their scheduler
+// ids sids, without duplicates (the first spelling wins).
+func lockOrder(ids []EntityID, sids []string) []EntityID {
+	byID := make(map[string]EntityID, len(ids))
+	for i := len(ids) - 1; i >= 0; i-- {
+		byID[strings.ToLower(sids[i])] = ids[i]
+	}
+	sorted := replay.SortEntityIDs(sids)
+	out := make([]EntityID, len(sorted))
+	for i, s := range sorted {
+		out[i] = byID[strings.ToLower(s)]
+	}
+	return out
 }
 
 func unwrap(tasks []Task) []*replay.Task {

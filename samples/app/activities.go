@@ -5,6 +5,16 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+
+	"github.com/godurable/durablefunctions/durable"
+)
+
+// The typed handles of SayHello and Square: New registers them and the
+// orchestrators call them, so a call site can neither misspell the name nor
+// pass an input of the wrong type (that would not compile).
+var (
+	SayHelloActivity = durable.NewActivity("SayHello", SayHello)
+	SquareActivity   = durable.NewActivity("Square", Square)
 )
 
 // SayHello greets a city.

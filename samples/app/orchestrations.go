@@ -11,8 +11,8 @@ import (
 func HelloSequence(ctx *durable.OrchestrationContext) (any, error) {
 	var greetings []string
 	for _, city := range []string{"Tokyo", "Seattle", "London"} {
-		var greeting string
-		if err := ctx.CallActivity("SayHello", city).Await(&greeting); err != nil {
+		greeting, err := SayHelloActivity.Call(ctx, city).Await()
+		if err != nil {
 			return nil, err
 		}
 		greetings = append(greetings, greeting)
@@ -21,22 +21,26 @@ func HelloSequence(ctx *durable.OrchestrationContext) (any, error) {
 }
 
 // FanOutFanIn squares 1..N in parallel and sums the squares (fan-out/fan-in).
-// The input is N; it defaults to 10.
-func FanOutFanIn(ctx *durable.OrchestrationContext) (any, error) {
+// The input is N, a pointer so that a start without input (nil) means the
+// default of 10. FanOutFanIn is a typed handle: New registers it, and Go
+// code starts it with FanOutFanIn.Start(ctx, client, &n).
+var FanOutFanIn = durable.NewOrchestrator("FanOutFanIn", fanOutFanIn)
+
+func fanOutFanIn(ctx *durable.OrchestrationContext, input *int) (int, error) {
 	n := 10
-	if err := ctx.GetInput(&n); err != nil {
-		return nil, err
+	if input != nil {
+		n = *input
 	}
 	if n < 0 {
-		return nil, errors.New("FanOutFanIn: the input must be a non-negative integer")
+		return 0, errors.New("FanOutFanIn: the input must be a non-negative integer")
 	}
-	tasks := make([]durable.Task, n)
+	tasks := make([]durable.TaskOf[int], n)
 	for i := range tasks {
-		tasks[i] = ctx.CallActivity("Square", i+1)
+		tasks[i] = SquareActivity.Call(ctx, i+1)
 	}
-	var squares []int
-	if err := ctx.WhenAll(tasks...).Await(&squares); err != nil {
-		return nil, err
+	squares, err := durable.WhenAllOf(ctx, tasks...).Await()
+	if err != nil {
+		return 0, err
 	}
 	sum := 0
 	for _, s := range squares {

@@ -98,8 +98,10 @@ func CounterFromEventHub(ctx context.Context, batch *bindings.EventHubBatch, fc 
 // New returns the sample app with every function registered.
 func New() *handler.App {
 	a := handler.NewApp()
+	// Typed handles register under the names they carry.
+	a.Register(FanOutFanIn, SayHelloActivity, SquareActivity)
+
 	a.Orchestrator("HelloSequence", HelloSequence)
-	a.Orchestrator("FanOutFanIn", FanOutFanIn)
 	a.Orchestrator("Monitor", Monitor)
 	a.Orchestrator("ApprovalWorkflow", ApprovalWorkflow)
 	a.Orchestrator("TransferFunds", TransferFunds)
@@ -107,8 +109,6 @@ func New() *handler.App {
 	a.Orchestrator("SubOrchestrationParent", SubOrchestrationParent)
 	a.Orchestrator("ContinueAsNewCounter", ContinueAsNewCounter)
 
-	a.Activity("SayHello", durable.ActivityOf(SayHello))
-	a.Activity("Square", durable.ActivityOf(Square))
 	a.Activity("GetJobStatus", durable.ActivityOf(GetJobStatus))
 	a.Activity("SendAlert", durable.ActivityOf(SendAlert))
 	a.Activity("RequestApproval", durable.ActivityOf(RequestApproval))
