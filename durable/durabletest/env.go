@@ -403,3 +403,22 @@ func (e *Env) report() string {
 	}
 	return b.String()
 }
+
+// Register registers functions by their typed handles (durable.NewActivity,
+// durable.NewOrchestrator, durable.NewEntity), each under the name it
+// carries, as handler.App.Register does.
+func (e *Env) Register(fns ...durable.Function) {
+	e.t.Helper()
+	for _, fn := range fns {
+		switch f := fn.(type) {
+		case interface{ Func() durable.OrchestratorFunc }:
+			e.Orchestrator(fn.Name(), f.Func())
+		case interface{ Func() durable.ActivityFunc }:
+			e.Activity(fn.Name(), f.Func())
+		case interface{ Func() durable.EntityFunc }:
+			e.Entity(fn.Name(), f.Func())
+		default:
+			e.t.Fatalf("durabletest: Register(%v): not a function handle", fn)
+		}
+	}
+}

@@ -138,3 +138,26 @@ func TestAMockWithNoAnswerLeftIsReportedFromTheTestsGoroutine(t *testing.T) {
 		t.Errorf("the failure was reported off the test's goroutine:\n%s", st.stacks[0])
 	}
 }
+
+func TestTypedHandlesRegisterInTheKitUnderTheirNames(t *testing.T) {
+	square := durable.NewActivity("Square", func(_ context.Context, n int) (int, error) { return n * n, nil })
+	sum := durable.NewOrchestrator("SumOfSquares", func(ctx *durable.OrchestrationContext, n int) (int, error) {
+		total := 0
+		for i := 1; i <= n; i++ {
+			v, err := square.Call(ctx, i).Await()
+			if err != nil {
+				return 0, err
+			}
+			total += v
+		}
+		return total, nil
+	})
+	env := durabletest.New(t)
+	env.Register(square, sum)
+	var out int
+	env.Start(sum.Name(), 3).Output(&out)
+	if out != 14 {
+		t.Fatalf("sum of squares to 3 = %d, want 14", out)
+	}
+	env.AssertCallOrder("Square", "Square", "Square")
+}
