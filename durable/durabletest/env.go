@@ -411,7 +411,9 @@ func (e *Env) Register(fns ...durable.Function) {
 	e.t.Helper()
 	for _, fn := range fns {
 		switch f := fn.(type) {
-		case interface{ Func() durable.OrchestratorFunc }:
+		case interface {
+			Func() durable.OrchestratorFunc
+		}:
 			e.Orchestrator(fn.Name(), f.Func())
 		case interface{ Func() durable.ActivityFunc }:
 			e.Activity(fn.Name(), f.Func())
