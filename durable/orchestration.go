@@ -3,7 +3,6 @@ package durable
 import (
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/godurable/durablefunctions/internal/replay"
@@ -212,16 +211,17 @@ func (ctx *OrchestrationContext) IsLocked() (locked bool, entities []EntityID) {
 }
 
 // lockOrder returns ids in the order the replay core sorts their scheduler
-// ids sids, without duplicates (the first spelling wins).
+// ids sids (EntityID.String: the name lower-cased, the key as it is),
+// without duplicates (the first spelling of a name wins).
 func lockOrder(ids []EntityID, sids []string) []EntityID {
 	byID := make(map[string]EntityID, len(ids))
 	for i := len(ids) - 1; i >= 0; i-- {
-		byID[strings.ToLower(sids[i])] = ids[i]
+		byID[sids[i]] = ids[i]
 	}
 	sorted := replay.SortEntityIDs(sids)
 	out := make([]EntityID, len(sorted))
 	for i, s := range sorted {
-		out[i] = byID[strings.ToLower(s)]
+		out[i] = byID[s]
 	}
 	return out
 }

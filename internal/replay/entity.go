@@ -52,7 +52,7 @@ func (c *Context) CallEntity(entityID, op string, input any) *Task {
 			return c.doneTask(err)
 		}
 		t := c.sendEntity(kindEntityCall, entityID, op, input, time.Time{})
-		cs.calling[strings.ToLower(entityID)] = t
+		cs.calling[entityKey(entityID)] = t
 		return t
 	}
 	return c.sendEntity(kindEntityCall, entityID, op, input, time.Time{})
@@ -120,7 +120,7 @@ type sentMark struct {
 // lastSentTo returns the id of the last message this execution sent to the
 // entity and when it was sent ("" for none).
 func (c *Context) lastSentTo(entityID string) (string, time.Time) {
-	m := c.lastSent[strings.ToLower(entityID)]
+	m := c.lastSent[entityKey(entityID)]
 	return m.id, m.at
 }
 
@@ -130,5 +130,5 @@ func (c *Context) sentTo(entityID, requestID string) {
 	if c.lastSent == nil {
 		c.lastSent = make(map[string]sentMark)
 	}
-	c.lastSent[strings.ToLower(entityID)] = sentMark{id: requestID, at: c.now}
+	c.lastSent[entityKey(entityID)] = sentMark{id: requestID, at: c.now}
 }

@@ -51,3 +51,20 @@ func TestAnExecutionThatTakesTooManyActionsFailsNamingTheSetting(t *testing.T) {
 		})
 	}
 }
+
+// Entity names are case-insensitive and keys are not, as EntityID says:
+// alice's and Alice's accounts are two entities, so locking both holds two
+// locks.
+func TestEntityKeysAreCaseSensitiveInLockSets(t *testing.T) {
+	got := SortEntityIDs([]string{"@Account@alice", "@account@Alice", "@account@alice"})
+	if len(got) != 2 {
+		t.Fatalf("SortEntityIDs kept %q; want alice and Alice", got)
+	}
+	cs := &criticalSection{locked: map[string]bool{}}
+	for _, id := range got {
+		cs.locked[entityKey(id)] = true
+	}
+	if !cs.holds("@ACCOUNT@Alice") || !cs.holds("@account@alice") || cs.holds("@account@ALICE") {
+		t.Errorf("holds: Alice=%v alice=%v ALICE=%v; want true, true, false", cs.holds("@ACCOUNT@Alice"), cs.holds("@account@alice"), cs.holds("@account@ALICE"))
+	}
+}

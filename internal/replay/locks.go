@@ -48,10 +48,10 @@ type criticalSection struct {
 	calling   map[string]*Task
 }
 
-func (cs *criticalSection) holds(entityID string) bool { return cs.locked[strings.ToLower(entityID)] }
+func (cs *criticalSection) holds(entityID string) bool { return cs.locked[entityKey(entityID)] }
 
 func (cs *criticalSection) checkCall(entityID string) error {
-	key := strings.ToLower(entityID)
+	key := entityKey(entityID)
 	if !cs.locked[key] {
 		return lockViolation(fmt.Sprintf("entity '%s' is not locked by this critical section: only locked entities can be called", entityID))
 	}
@@ -76,11 +76,18 @@ func SortEntityIDs(ids []string) []string {
 	})
 	dedup := out[:0]
 	for i, id := range out {
-		if i == 0 || !strings.EqualFold(id, out[i-1]) {
+		if i == 0 || entityKey(id) != entityKey(out[i-1]) {
 			dedup = append(dedup, id)
 		}
 	}
 	return dedup
+}
+
+// entityKey is how an entity id is compared: the name ignores case, the
+// key does not (EntityID.String lower-cases only the name).
+func entityKey(id string) string {
+	name, key := splitEntityID(id)
+	return "@" + name + "@" + key
 }
 
 func splitEntityID(id string) (string, string) {
@@ -123,7 +130,7 @@ func (c *Context) LockEntities(entityIDs []string) (*Task, error) {
 	c.listen(t, strings.ToLower(requestID))
 	cs := &criticalSection{requestID: requestID, entities: ids, locked: make(map[string]bool), calling: make(map[string]*Task)}
 	for _, id := range ids {
-		cs.locked[strings.ToLower(id)] = true
+		cs.locked[entityKey(id)] = true
 	}
 	c.critical = cs
 	return t, nil
