@@ -26,9 +26,11 @@ type Kind struct {
 // Kinds lists the templates by name.
 var Kinds = map[string]Kind{
 	"orchestrator": {Name: "orchestrator", Description: "an orchestrator function (orchestrationTrigger)", Registration: "app.Orchestrator(\"{{.Name}}\", {{.Name}})                         // func {{.Name}}(ctx *durable.OrchestrationContext) (any, error)\n" +
-		"app.Orchestrator(\"{{.Name}}\", durable.OrchestratorOf({{.Name}})) // func {{.Name}}(ctx *durable.OrchestrationContext, in In) (Out, error)"},
+		"app.Orchestrator(\"{{.Name}}\", durable.OrchestratorOf({{.Name}})) // func {{.Name}}(ctx *durable.OrchestrationContext, in In) (Out, error)\n" +
+		"app.Register({{.Name}})                                           // var {{.Name}} = durable.NewOrchestrator(\"{{.Name}}\", fn): a typed handle"},
 	"activity": {Name: "activity", Description: "an activity function (activityTrigger)", Registration: "app.Activity(\"{{.Name}}\", {{.Name}})                     // func {{.Name}}(ctx *durable.ActivityContext) (any, error)\n" +
-		"app.Activity(\"{{.Name}}\", durable.ActivityOf({{.Name}})) // func {{.Name}}(ctx context.Context, in In) (Out, error)"},
+		"app.Activity(\"{{.Name}}\", durable.ActivityOf({{.Name}})) // func {{.Name}}(ctx context.Context, in In) (Out, error)\n" +
+		"app.Register({{.Name}})                                 // var {{.Name}} = durable.NewActivity(\"{{.Name}}\", fn): a typed handle"},
 	"entity": {Name: "entity", Description: "an entity function (entityTrigger)", Registration: "app.Entity(\"{{.Name}}\", {{.Name}})                     // func {{.Name}}(ctx *durable.EntityContext) error\n" +
 		"app.Entity(\"{{.Name}}\", durable.EntityOf[{{.Name}}]()) // type {{.Name}} struct{...}: one exported method per operation"},
 	"http":           {Name: "http", Description: "an HTTP starter with a durableClient binding", Registration: `app.HTTP("{{.Name}}", {{.Name}})`, Defaults: map[string]string{"Route": "orchestrators/{functionName}", "Methods": `"post"`}},

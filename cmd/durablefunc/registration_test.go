@@ -16,10 +16,12 @@ import (
 var shapes = map[string]string{
 	"orchestrator": `
 func Plain(ctx *durable.OrchestrationContext) (any, error) { return nil, nil }
-func Typed(ctx *durable.OrchestrationContext, in int) (string, error) { return "", nil }`,
+func Typed(ctx *durable.OrchestrationContext, in int) (string, error) { return "", nil }
+var Handle = durable.NewOrchestrator("Handle", func(ctx *durable.OrchestrationContext, in int) (string, error) { return "", nil })`,
 	"activity": `
 func Plain(ctx *durable.ActivityContext) (any, error) { return nil, nil }
-func Typed(ctx context.Context, in int) (string, error) { return "", nil }`,
+func Typed(ctx context.Context, in int) (string, error) { return "", nil }
+var Handle = durable.NewActivity("Handle", func(ctx context.Context, in int) (string, error) { return "", nil })`,
 	"entity": `
 func Plain(ctx *durable.EntityContext) error { return nil }
 type Typed struct{ N int }
@@ -42,10 +44,11 @@ func TestEveryPrintedRegistrationLineCompilesForItsShape(t *testing.T) {
 	var decls, body bytes.Buffer
 	for kind, src := range shapes {
 		prefix := strings.ToUpper(kind[:1]) + kind[1:]
-		decls.WriteString(strings.NewReplacer("Plain", prefix+"Plain", "Typed", prefix+"Typed").Replace(src) + "\n")
+		decls.WriteString(strings.NewReplacer("Plain", prefix+"Plain", "Typed", prefix+"Typed", "Handle", prefix+"Handle").Replace(src) + "\n")
 		// Line i of the printed registration is for shape i: Plain is
-		// the first shape, Typed the second (durable kinds only).
-		for i, name := range []string{prefix + "Plain", prefix + "Typed"} {
+		// the first shape, Typed the second, Handle the third (durable
+		// kinds only).
+		for i, name := range []string{prefix + "Plain", prefix + "Typed", prefix + "Handle"} {
 			_, reg, err := functemplates.Render(kind, name, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -55,8 +58,8 @@ func TestEveryPrintedRegistrationLineCompilesForItsShape(t *testing.T) {
 			}
 		}
 	}
-	if n := strings.Count(body.String(), "app."); n != 10 {
-		t.Fatalf("matched %d registration lines to shapes, want 10 (2 per durable kind, 1 per trigger):\n%s", n, body.String())
+	if n := strings.Count(body.String(), "app."); n != 12 {
+		t.Fatalf("matched %d registration lines to shapes, want 12 (3 for orchestrators and activities, 2 for entities, 1 per trigger):\n%s", n, body.String())
 	}
 	src := "package main\n\nimport (\n\t\"context\"\n\t\"net/http\"\n\n" +
 		"\t\"github.com/godurable/durablefunctions/bindings\"\n\t\"github.com/godurable/durablefunctions/durable\"\n\t\"github.com/godurable/durablefunctions/handler\"\n)\n\n" +
