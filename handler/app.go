@@ -11,7 +11,7 @@ import (
 
 	"github.com/godurable/durablefunctions/bindings"
 	"github.com/godurable/durablefunctions/durable"
-	"github.com/godurable/durablefunctions/webhooks"
+	"github.com/godurable/durablefunctions/internal/mgmtapi"
 )
 
 // HTTPFunc serves an HTTP-triggered function. Write the response to w as in
@@ -117,7 +117,7 @@ func (a *App) claim(name, kind string) {
 type FunctionContext struct {
 	name   string
 	client *durable.Client
-	api    *webhooks.API
+	api    *mgmtapi.API
 	logger *slog.Logger
 }
 

@@ -12,9 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/godurable/durablefunctions/bindings"
 	"github.com/godurable/durablefunctions/durable"
 	"github.com/godurable/durablefunctions/durable/sqlitestore"
+	"github.com/godurable/durablefunctions/internal/funcapp"
 )
 
 // Mode is how the binary was started.
@@ -27,6 +27,7 @@ const (
 	BehindHost
 )
 
+// String names the mode for the startup log.
 func (m Mode) String() string {
 	if m == BehindHost {
 		return "custom handler behind the Functions host"
@@ -106,20 +107,20 @@ func isLoopback(addr string) bool {
 }
 
 // openStore opens the store host.json and the settings choose.
-func openStore(ctx context.Context, fa *bindings.App, log *slog.Logger) (*durable.Store, []durable.RuntimeOption, error) {
+func openStore(ctx context.Context, fa *funcapp.App, log *slog.Logger) (*durable.Store, []durable.RuntimeOption, error) {
 	dt := fa.Host.DurableTask
 	choice := dt.ResolveStorage(fa.Dir, fa.Settings)
 	log.Info("durable: store selected", "store", string(choice.Type), "reason", choice.Reason, "hub", dt.HubName)
 	switch choice.Type {
-	case bindings.StorageMemory:
+	case funcapp.StorageMemory:
 		return durable.NewMemoryStore(), nil, nil
-	case bindings.StorageSQLite:
+	case funcapp.StorageSQLite:
 		if err := os.MkdirAll(filepath.Dir(choice.Path), 0o755); err != nil {
 			return nil, nil, fmt.Errorf("create the directory of %s: %w", choice.Path, err)
 		}
 		s, err := sqlitestore.Open(ctx, choice.Path)
 		return s, nil, err
-	case bindings.StorageAzureStorage:
+	case funcapp.StorageAzureStorage:
 		s, err := openAzureStorage(ctx, fa, choice, log)
 		// Azure queues delay messages by at most 7 days: chain longer timers.
 		return s, []durable.RuntimeOption{durable.WithMaxTimerInterval(6*24*time.Hour, 3*24*time.Hour)}, err
@@ -127,7 +128,7 @@ func openStore(ctx context.Context, fa *bindings.App, log *slog.Logger) (*durabl
 	return nil, nil, errors.New("no store selected: set extensions.durableTask.storageProvider.type in host.json")
 }
 
-func concurrency(dt *bindings.DurableTaskConfig) durable.RuntimeOption {
+func concurrency(dt *funcapp.DurableTaskConfig) durable.RuntimeOption {
 	return durable.WithConcurrency(dt.MaxConcurrentOrchestratorFunctions, dt.MaxConcurrentActivityFunctions, dt.MaxConcurrentEntityFunctions)
 }
 
@@ -136,7 +137,7 @@ func concurrency(dt *bindings.DurableTaskConfig) durable.RuntimeOption {
 const retentionKey = "finishedInstanceRetention"
 
 // retention reads extensions.durableTask.finishedInstanceRetention.
-func retention(dt *bindings.DurableTaskConfig) ([]durable.RuntimeOption, error) {
+func retention(dt *funcapp.DurableTaskConfig) ([]durable.RuntimeOption, error) {
 	for k, v := range dt.Raw {
 		if !strings.EqualFold(k, retentionKey) {
 			continue
@@ -145,7 +146,7 @@ func retention(dt *bindings.DurableTaskConfig) ([]durable.RuntimeOption, error) 
 		if !ok {
 			return nil, fmt.Errorf("host.json: extensions.durableTask.%s: want a TimeSpan string such as \"7.00:00:00\", got %v", retentionKey, v)
 		}
-		d, err := bindings.ParseTimeSpan(s)
+		d, err := funcapp.ParseTimeSpan(s)
 		if err != nil || d <= 0 {
 			return nil, fmt.Errorf("host.json: extensions.durableTask.%s: want a positive TimeSpan such as \"7.00:00:00\", got %q", retentionKey, s)
 		}

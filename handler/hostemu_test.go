@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/godurable/durablefunctions/bindings"
 	"github.com/godurable/durablefunctions/handler"
+	"github.com/godurable/durablefunctions/internal/funcapp"
 	"github.com/godurable/durablefunctions/internal/hostemu"
 	"github.com/godurable/durablefunctions/samples/app"
 )
@@ -46,11 +46,11 @@ func startBehindHost(t *testing.T) (*hostemu.Host, *handler.Server) {
 			t.Errorf("shutdown: %v", err)
 		}
 	})
-	settings, err := bindings.LoadSettings(dir, false, os.Environ())
+	settings, err := funcapp.LoadSettings(dir, false, os.Environ())
 	if err != nil {
 		t.Fatal(err)
 	}
-	fa, err := bindings.LoadAppWithSettings(dir, settings)
+	fa, err := funcapp.LoadAppWithSettings(dir, settings)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +285,7 @@ func TestTheHandlerRefusesInvocationsItCannotServe(t *testing.T) {
 		if se.StatusCode != http.StatusInternalServerError {
 			t.Errorf("status %d, want 500", se.StatusCode)
 		}
-		var reply bindings.InvocationResponse
+		var reply funcapp.InvocationResponse
 		if err := json.Unmarshal(se.Body, &reply); err != nil {
 			t.Fatalf("the failure reply is not an invocation response: %s", se.Body)
 		}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/godurable/durablefunctions/bindings"
+	"github.com/godurable/durablefunctions/internal/funcapp"
 )
 
 // maxInvocationBytes bounds an invocation body.
@@ -32,7 +32,7 @@ func (s *Server) invoke(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, "invocation body: "+err.Error())
 		return
 	}
-	req, err := bindings.DecodeInvocationRequest(body)
+	req, err := funcapp.DecodeInvocationRequest(body)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "invocation body: "+err.Error())
 		return
@@ -47,21 +47,21 @@ func (s *Server) invoke(w http.ResponseWriter, r *http.Request) {
 
 // dispatch runs the function for one decoded invocation and returns the
 // host's reply; a non-2xx status makes the host fail (and retry) it.
-func (s *Server) dispatch(ctx context.Context, f *bindings.Function, req *bindings.InvocationRequest, fc *FunctionContext) (*bindings.InvocationResponse, int) {
-	resp := &bindings.InvocationResponse{Outputs: map[string]any{}}
-	fail := func(err error) (*bindings.InvocationResponse, int) {
+func (s *Server) dispatch(ctx context.Context, f *funcapp.Function, req *funcapp.InvocationRequest, fc *FunctionContext) (*funcapp.InvocationResponse, int) {
+	resp := &funcapp.InvocationResponse{Outputs: map[string]any{}}
+	fail := func(err error) (*funcapp.InvocationResponse, int) {
 		fc.logger.Error("function failed", "error", err)
 		resp.ReturnValue = map[string]string{"error": err.Error()}
 		return resp, http.StatusInternalServerError
 	}
 	key := strings.ToLower(f.Name)
 	switch f.Kind() {
-	case bindings.KindHTTP:
+	case funcapp.KindHTTP:
 		raw, ok := req.Value(f.Trigger.Name)
 		if !ok {
 			return fail(fmt.Errorf("the invocation has no %q HTTP request", f.Trigger.Name))
 		}
-		hr, err := bindings.DecodeHTTPRequest(raw)
+		hr, err := funcapp.DecodeHTTPRequest(raw)
 		if err != nil {
 			return fail(err)
 		}
@@ -71,34 +71,34 @@ func (s *Server) dispatch(ctx context.Context, f *bindings.Function, req *bindin
 		}
 		rec := newRecorder()
 		s.callHTTP(f, rec, stdReq, fc)
-		out := bindings.NewHTTPResponse(rec.status(), rec.header, rec.body.Bytes())
+		out := funcapp.NewHTTPResponse(rec.status(), rec.header, rec.body.Bytes())
 		if b := f.HTTPOutput(); b != nil && b.Name != "$return" {
 			resp.Outputs[b.Name] = out
 		} else {
 			resp.ReturnValue = out
 		}
-	case bindings.KindQueue:
-		msg, err := bindings.DecodeQueueMessage(req, f.Trigger.Name)
+	case funcapp.KindQueue:
+		msg, err := funcapp.DecodeQueueMessage(req, f.Trigger.Name)
 		if err != nil {
 			return fail(err)
 		}
 		if err := s.app.queue[key](ctx, msg, fc); err != nil {
 			return fail(err)
 		}
-	case bindings.KindEventHub:
-		batch, err := bindings.DecodeEventHub(req, f.Trigger)
+	case funcapp.KindEventHub:
+		batch, err := funcapp.DecodeEventHub(req, f.Trigger)
 		if err != nil {
 			return fail(err)
 		}
 		if err := s.app.eventHub[key](ctx, batch, fc); err != nil {
 			return fail(err)
 		}
-	case bindings.KindTimer:
+	case funcapp.KindTimer:
 		if s.app.isWakeTimer(f) {
 			return resp, http.StatusOK // the engine runs in this process; waking it was the point
 		}
 		raw, _ := req.Value(f.Trigger.Name)
-		info, err := bindings.DecodeTimer(raw)
+		info, err := funcapp.DecodeTimer(raw)
 		if err != nil {
 			return fail(err)
 		}
@@ -141,14 +141,14 @@ func (s *Server) invokeByHand(w http.ResponseWriter, r *http.Request) {
 }
 
 // handInvocation builds the invocation the host would send for input.
-func handInvocation(f *bindings.Function, input string) (*bindings.InvocationRequest, error) {
+func handInvocation(f *funcapp.Function, input string) (*funcapp.InvocationRequest, error) {
 	enc := func(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
-	req := &bindings.InvocationRequest{Data: map[string]json.RawMessage{}, Metadata: map[string]json.RawMessage{}}
+	req := &funcapp.InvocationRequest{Data: map[string]json.RawMessage{}, Metadata: map[string]json.RawMessage{}}
 	switch f.Kind() {
-	case bindings.KindQueue:
+	case funcapp.KindQueue:
 		req.Data[f.Trigger.Name] = enc(input)
 		req.Metadata["DequeueCount"] = enc("1")
-	case bindings.KindEventHub:
+	case funcapp.KindEventHub:
 		if strings.EqualFold(f.Trigger.Cardinality(), "many") {
 			var events []json.RawMessage
 			if err := json.Unmarshal([]byte(input), &events); err != nil {
@@ -162,7 +162,7 @@ func handInvocation(f *bindings.Function, input string) (*bindings.InvocationReq
 		} else {
 			req.Data[f.Trigger.Name] = enc(input)
 		}
-	case bindings.KindTimer:
+	case funcapp.KindTimer:
 		req.Data[f.Trigger.Name] = json.RawMessage(`{"Schedule":{"AdjustForDST":true},"ScheduleStatus":null,"IsPastDue":false}`)
 	default:
 		return nil, fmt.Errorf("function %q has a %s trigger: only queue, Event Hub and timer functions can be invoked here", f.Name, f.Trigger.Type)

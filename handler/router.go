@@ -10,8 +10,8 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
-	"github.com/godurable/durablefunctions/bindings"
-	"github.com/godurable/durablefunctions/webhooks"
+	"github.com/godurable/durablefunctions/internal/funcapp"
+	"github.com/godurable/durablefunctions/internal/mgmtapi"
 )
 
 // router serves the custom-handler protocol behind the host, or the app
@@ -46,7 +46,7 @@ func (s *Server) requireKey(next http.Handler) http.Handler {
 	want := sha256.Sum256([]byte(s.key))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.key != "" {
-			got := r.Header.Get(webhooks.KeyHeader)
+			got := r.Header.Get(mgmtapi.KeyHeader)
 			if got == "" {
 				got = r.URL.Query().Get("code")
 			}
@@ -74,7 +74,7 @@ func (s *Server) serveHTTPFunction(w http.ResponseWriter, r *http.Request) {
 	s.callHTTP(f, w, r, s.standaloneContext(f))
 }
 
-func (s *Server) callHTTP(f *bindings.Function, w http.ResponseWriter, r *http.Request, fc *FunctionContext) {
+func (s *Server) callHTTP(f *funcapp.Function, w http.ResponseWriter, r *http.Request, fc *FunctionContext) {
 	if s.app.isManagementAPI(s.fa, f) {
 		s.fnAPI.ServeHTTP(w, r)
 		return
@@ -82,7 +82,7 @@ func (s *Server) callHTTP(f *bindings.Function, w http.ResponseWriter, r *http.R
 	s.app.http[strings.ToLower(f.Name)](w, r, fc)
 }
 
-func (s *Server) standaloneContext(f *bindings.Function) *FunctionContext {
+func (s *Server) standaloneContext(f *funcapp.Function) *FunctionContext {
 	return &FunctionContext{name: f.Name, client: s.runtime.Client(), api: s.api, logger: s.log.With("function", f.Name)}
 }
 
@@ -97,7 +97,7 @@ func (s *Server) describe(w http.ResponseWriter, _ *http.Request) {
 	var out []fn
 	for _, f := range s.fa.Functions {
 		e := fn{Name: f.Name, Trigger: f.Kind().String()}
-		if f.Kind() == bindings.KindHTTP {
+		if f.Kind() == funcapp.KindHTTP {
 			e.URL = "/" + s.fa.HTTPRoute(f)
 		}
 		out = append(out, e)

@@ -13,9 +13,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/godurable/durablefunctions/bindings"
 	"github.com/godurable/durablefunctions/durable"
-	"github.com/godurable/durablefunctions/webhooks"
+	"github.com/godurable/durablefunctions/internal/funcapp"
+	"github.com/godurable/durablefunctions/internal/mgmtapi"
 )
 
 // Main runs app with the process's flags and environment until SIGINT or
@@ -39,12 +39,12 @@ func Main(app *App) {
 // Server is a started function app: its runtime and its HTTP server.
 type Server struct {
 	app     *App
-	fa      *bindings.App
+	fa      *funcapp.App
 	opts    *Options
 	log     *slog.Logger
 	runtime *durable.Runtime
-	api     *webhooks.API // check-status URLs and /runtime/webhooks/durabletask
-	fnAPI   *webhooks.API // the management API function (/api/durabletask/...)
+	api     *mgmtapi.API // check-status URLs and /runtime/webhooks/durabletask
+	fnAPI   *mgmtapi.API // the management API function (/api/durabletask/...)
 	http    *http.Server
 	ln      net.Listener
 	key     string // DURABLETASK_EXTENSION_KEY; guards the standalone admin endpoint too
@@ -57,11 +57,11 @@ func Start(ctx context.Context, app *App, opts *Options) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	settings, err := bindings.LoadSettings(opts.AppDir, opts.Mode == Standalone, os.Environ())
+	settings, err := funcapp.LoadSettings(opts.AppDir, opts.Mode == Standalone, os.Environ())
 	if err != nil {
 		return nil, err
 	}
-	fa, err := bindings.LoadAppWithSettings(opts.AppDir, settings)
+	fa, err := funcapp.LoadAppWithSettings(opts.AppDir, settings)
 	if err != nil {
 		return nil, err
 	}
@@ -84,20 +84,20 @@ func Start(ctx context.Context, app *App, opts *Options) (*Server, error) {
 	rtOpts = append(rtOpts, retain...)
 	rt := durable.NewRuntime(app.reg, store, rtOpts...)
 	s := &Server{app: app, fa: fa, opts: opts, log: log, runtime: rt, key: key}
-	apiOpts := []webhooks.Option{webhooks.WithHubName(fa.Host.DurableTask.HubName), webhooks.WithLogger(log)}
-	functionBase := webhooks.WithBasePath("/" + fa.Host.RoutePrefix + "/durabletask")
+	apiOpts := []mgmtapi.Option{mgmtapi.WithHubName(fa.Host.DurableTask.HubName), mgmtapi.WithLogger(log)}
+	functionBase := mgmtapi.WithBasePath("/" + fa.Host.RoutePrefix + "/durabletask")
 	if opts.Mode == BehindHost {
-		s.api = webhooks.New(rt.Client(), append(apiOpts, functionBase)...)
+		s.api = mgmtapi.New(rt.Client(), append(apiOpts, functionBase)...)
 		s.fnAPI = s.api
 	} else {
 		if key != "" {
-			apiOpts = append(apiOpts, webhooks.WithKey(key))
+			apiOpts = append(apiOpts, mgmtapi.WithKey(key))
 		}
 		apiOpts = slices.Clip(apiOpts) // the two APIs below must not share appended options
-		s.api = webhooks.New(rt.Client(), append(apiOpts, webhooks.WithBasePath("/runtime/webhooks/durabletask"))...)
+		s.api = mgmtapi.New(rt.Client(), append(apiOpts, mgmtapi.WithBasePath("/runtime/webhooks/durabletask"))...)
 		// The management API function (route durabletask/{*path}) is
 		// served standalone too, at its own path.
-		s.fnAPI = webhooks.New(rt.Client(), append(apiOpts, functionBase)...)
+		s.fnAPI = mgmtapi.New(rt.Client(), append(apiOpts, functionBase)...)
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {

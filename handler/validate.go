@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/godurable/durablefunctions/bindings"
+	"github.com/godurable/durablefunctions/internal/funcapp"
 )
 
 // Built-in functions the handler serves itself when the app declares them
@@ -17,20 +17,20 @@ const (
 
 // isManagementAPI reports whether f is the HTTP function that exposes the
 // management API behind the host (route durabletask/{*path}).
-func (a *App) isManagementAPI(fa *bindings.App, f *bindings.Function) bool {
-	if f.Kind() != bindings.KindHTTP || a.http[strings.ToLower(f.Name)] != nil {
+func (a *App) isManagementAPI(fa *funcapp.App, f *funcapp.Function) bool {
+	if f.Kind() != funcapp.KindHTTP || a.http[strings.ToLower(f.Name)] != nil {
 		return false
 	}
 	return strings.HasPrefix(strings.ToLower(f.Trigger.Route()), managementRoutePrefix)
 }
 
-func (a *App) isWakeTimer(f *bindings.Function) bool {
-	return f.Kind() == bindings.KindTimer && strings.EqualFold(f.Name, wakeFunctionName) && a.timer[strings.ToLower(f.Name)] == nil
+func (a *App) isWakeTimer(f *funcapp.Function) bool {
+	return f.Kind() == funcapp.KindTimer && strings.EqualFold(f.Name, wakeFunctionName) && a.timer[strings.ToLower(f.Name)] == nil
 }
 
 // check matches the function.json declarations against the Go
 // registrations and returns every mismatch in one error.
-func (a *App) check(fa *bindings.App) error {
+func (a *App) check(fa *funcapp.App) error {
 	problems := append([]string(nil), a.problems...)
 	declared := map[string]bool{}
 	for _, f := range fa.Functions {
@@ -46,37 +46,37 @@ func (a *App) check(fa *bindings.App) error {
 			problems = append(problems, fmt.Sprintf("function %q (%s trigger in %s) has no Go code: register it with %s", name, kind, where, call))
 		}
 		switch f.Kind() {
-		case bindings.KindOrchestration:
+		case funcapp.KindOrchestration:
 			declared["orchestrator:"+strings.ToLower(name)] = true
 			if !a.reg.HasOrchestrator(name) {
 				missing("orchestrationTrigger", fmt.Sprintf("app.Orchestrator(%q, fn)", name))
 			}
-		case bindings.KindActivity:
+		case funcapp.KindActivity:
 			declared["activity:"+strings.ToLower(name)] = true
 			if !a.reg.HasActivity(name) {
 				missing("activityTrigger", fmt.Sprintf("app.Activity(%q, fn)", name))
 			}
-		case bindings.KindEntity:
+		case funcapp.KindEntity:
 			declared["entity:"+strings.ToLower(name)] = true
 			if !a.reg.HasEntity(name) {
 				missing("entityTrigger", fmt.Sprintf("app.Entity(%q, fn)", name))
 			}
-		case bindings.KindHTTP:
+		case funcapp.KindHTTP:
 			declared["HTTP:"+strings.ToLower(f.Name)] = true
 			if a.http[strings.ToLower(f.Name)] == nil && !a.isManagementAPI(fa, f) {
 				missing("httpTrigger", fmt.Sprintf("app.HTTP(%q, fn)", f.Name))
 			}
-		case bindings.KindQueue:
+		case funcapp.KindQueue:
 			declared["queue:"+strings.ToLower(f.Name)] = true
 			if a.queue[strings.ToLower(f.Name)] == nil {
 				missing("queueTrigger", fmt.Sprintf("app.Queue(%q, fn)", f.Name))
 			}
-		case bindings.KindEventHub:
+		case funcapp.KindEventHub:
 			declared["Event Hub:"+strings.ToLower(f.Name)] = true
 			if a.eventHub[strings.ToLower(f.Name)] == nil {
 				missing("eventHubTrigger", fmt.Sprintf("app.EventHub(%q, fn)", f.Name))
 			}
-		case bindings.KindTimer:
+		case funcapp.KindTimer:
 			declared["timer:"+strings.ToLower(f.Name)] = true
 			if a.timer[strings.ToLower(f.Name)] == nil && !a.isWakeTimer(f) {
 				missing("timerTrigger", fmt.Sprintf("app.Timer(%q, fn)", f.Name))
@@ -103,7 +103,7 @@ func (a *App) check(fa *bindings.App) error {
 	if len(problems) == 0 {
 		return nil
 	}
-	return &bindings.AppError{Problems: problems}
+	return &funcapp.AppError{Problems: problems}
 }
 
 func names[F any](a *App, m map[string]F) []string {

@@ -1,29 +1,51 @@
-// Package webhooks serves the Durable Functions HTTP management API: the
-// routes the Functions host offers at /runtime/webhooks/durabletask, with
-// the paths, parameters, bodies, status codes and JSON field names of the
-// Durable Functions extension, so that its documentation, the JavaScript
-// and Python DurableClient and existing tooling work unchanged.
+// Package webhooks serves the Durable Functions HTTP management API from
+// your own HTTP server: the routes the Functions host offers at
+// /runtime/webhooks/durabletask, with the paths, parameters, bodies, status
+// codes and JSON field names of the Durable Functions extension, so that
+// its documentation, the JavaScript and Python DurableClient and existing
+// tooling work unchanged.
+//
+// A function app run by handler.Main needs nothing from this package: the
+// handler serves the API itself. Use it when you run a [durable.Runtime]
+// in a server of your own.
 //
 // # Mounting the API
 //
-// New wraps a *durable.Client in an http.Handler. Tell it the public path it
-// is served at, so that the URLs it hands out point back at it:
+// [New] wraps a [durable.Client] in an [API], which is an http.Handler.
+// Tell it the public path it is served at ([WithBasePath], by default
+// [DefaultBasePath]), so that the URLs it hands out point back at it:
 //
 //	rt := durable.NewRuntime(reg, store)
 //	rt.Start()
 //	api := webhooks.New(rt.Client(),
-//		webhooks.WithBasePath("/runtime/webhooks/durabletask"),
 //		webhooks.WithHubName("MyHub"),
 //		webhooks.WithKey(os.Getenv("DURABLETASK_EXTENSION_KEY")),
 //	)
 //	mux := http.NewServeMux()
-//	mux.Handle("/runtime/webhooks/durabletask/", api)
+//	mux.Handle(webhooks.DefaultBasePath+"/", api)
 //
 // The handler accepts request paths with or without the base path: it can
 // be given the full path, be mounted with http.StripPrefix, or with chi's
-// Mount under any prefix. Behind the Functions host, where the runtime
-// route prefix is reserved, the API is served by an HTTP-triggered function
-// with the route durabletask/{*path}; use WithBasePath("/api/durabletask").
+// Mount under any prefix. With [WithKey], every request must carry the key
+// in the code query parameter or the [KeyHeader] header.
+//
+// # Starting orchestrations from your own routes
+//
+// A route that starts an orchestration usually answers with the
+// instance's management URLs, as Durable Functions' createCheckStatusResponse
+// does:
+//
+//	mux.HandleFunc("POST /start", func(w http.ResponseWriter, r *http.Request) {
+//		id, err := rt.Client().StartNew(r.Context(), "HelloSequence", nil)
+//		if err != nil { ... }
+//		api.CreateCheckStatusResponse(w, r, id)
+//	})
+//
+// [API.WaitForCompletionOrCreateCheckStatusResponse] answers with the
+// output instead when the instance finishes within a timeout. The URLs
+// take their scheme and host from the incoming request (X-Forwarded-Proto
+// and X-Forwarded-Host win), their path from the base path, and carry
+// taskHub, connection and, when a key is configured, code.
 //
 // # Routes
 //
@@ -55,25 +77,9 @@
 // missing or wrong key, 404 for unknown instances, entities and routes, 405
 // for a method a route does not serve, 410 for operations on finished
 // instances that need a running one, 413 for bodies over the limit
-// (WithMaxBodyBytes). Where Durable Functions answers 500 for a request that
-// is merely wrong for the instance's state (starting an id that is still
-// running, suspending a suspended instance, resuming one that is not
+// ([WithMaxBodyBytes]). Where Durable Functions answers 500 for a request
+// that is merely wrong for the instance's state (starting an id that is
+// still running, suspending a suspended instance, resuming one that is not
 // suspended, rewinding one that has not failed), this package answers 409
 // Conflict.
-//
-// # Check-status responses in your own functions
-//
-// An HTTP-triggered function that starts an orchestration usually answers
-// with the instance's management URLs:
-//
-//	id, err := client.StartNew(r.Context(), "HelloSequence", nil)
-//	if err != nil { ... }
-//	api.CreateCheckStatusResponse(w, r, id)
-//
-// CheckStatusPayload returns the same URLs as a value, ManagementPayload
-// adds the rewind URL, and WaitForCompletionOrCreateCheckStatusResponse
-// answers with the output if the instance finishes within a timeout. The
-// URLs take their scheme and host from the incoming request
-// (X-Forwarded-Proto and X-Forwarded-Host win), their path from the base
-// path, and carry taskHub, connection and, when a key is configured, code.
 package webhooks

@@ -10,10 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/godurable/durablefunctions/bindings"
 	"github.com/godurable/durablefunctions/durable"
 	"github.com/godurable/durablefunctions/durable/durabletest"
 	"github.com/godurable/durablefunctions/durable/sqlitestore"
+	"github.com/godurable/durablefunctions/internal/funcapp"
 )
 
 const historyUsage = `usage:
@@ -84,16 +84,16 @@ func historyCommand(args []string, out io.Writer) error {
 
 // appStorePath finds the SQLite file of the app in dir.
 func appStorePath(dir string) (string, error) {
-	settings, err := bindings.LoadSettings(dir, true, os.Environ())
+	settings, err := funcapp.LoadSettings(dir, true, os.Environ())
 	if err != nil {
 		return "", err
 	}
-	fa, err := bindings.LoadAppWithSettings(dir, settings)
+	fa, err := funcapp.LoadAppWithSettings(dir, settings)
 	if fa == nil {
 		return "", err
 	}
 	choice := fa.Host.DurableTask.ResolveStorage(fa.Dir, fa.Settings)
-	if choice.Type != bindings.StorageSQLite {
+	if choice.Type != funcapp.StorageSQLite {
 		return "", fmt.Errorf("the app in %s uses the %s store: history export reads SQLite task hubs (pass --db FILE); for other stores save GET /instances/{id}?showHistory=true&showHistoryOutput=true, which durabletest reads too", filepath.Clean(dir), choice.Type)
 	}
 	return choice.Path, nil

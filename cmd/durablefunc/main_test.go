@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/godurable/durablefunctions/bindings"
+	"github.com/godurable/durablefunctions/internal/funcapp"
 )
 
 func TestNewWritesAFunctionJSONTheAppLoaderAccepts(t *testing.T) {
@@ -18,17 +18,17 @@ func TestNewWritesAFunctionJSONTheAppLoaderAccepts(t *testing.T) {
 	}
 	cases := []struct {
 		kind, name, wantReg string
-		wantKind            bindings.Kind
+		wantKind            funcapp.Kind
 	}{
-		{"orchestrator", "Hello", `app.Orchestrator("Hello", Hello)`, bindings.KindOrchestration},
-		{"activity", "SayHi", `app.Activity("SayHi", durable.ActivityOf(SayHi))`, bindings.KindActivity},
-		{"entity", "Tally", `app.Entity("Tally", Tally)`, bindings.KindEntity},
-		{"http", "Start", `app.HTTP("Start", Start)`, bindings.KindHTTP},
-		{"queue", "FromQueue", `app.Queue("FromQueue", FromQueue)`, bindings.KindQueue},
-		{"eventhub", "FromHub", `app.EventHub("FromHub", FromHub)`, bindings.KindEventHub},
-		{"timer", "Nightly", `app.Timer("Nightly", Nightly)`, bindings.KindTimer},
-		{"management-api", "DurableTaskApi", "nothing to register", bindings.KindHTTP},
-		{"wake", "DurableTaskWake", "nothing to register", bindings.KindTimer},
+		{"orchestrator", "Hello", `app.Orchestrator("Hello", Hello)`, funcapp.KindOrchestration},
+		{"activity", "SayHi", `app.Activity("SayHi", durable.ActivityOf(SayHi))`, funcapp.KindActivity},
+		{"entity", "Tally", `app.Entity("Tally", Tally)`, funcapp.KindEntity},
+		{"http", "Start", `app.HTTP("Start", Start)`, funcapp.KindHTTP},
+		{"queue", "FromQueue", `app.Queue("FromQueue", FromQueue)`, funcapp.KindQueue},
+		{"eventhub", "FromHub", `app.EventHub("FromHub", FromHub)`, funcapp.KindEventHub},
+		{"timer", "Nightly", `app.Timer("Nightly", Nightly)`, funcapp.KindTimer},
+		{"management-api", "DurableTaskApi", "nothing to register", funcapp.KindHTTP},
+		{"wake", "DurableTaskWake", "nothing to register", funcapp.KindTimer},
 	}
 	for _, c := range cases {
 		var out bytes.Buffer
@@ -43,7 +43,7 @@ func TestNewWritesAFunctionJSONTheAppLoaderAccepts(t *testing.T) {
 			t.Errorf("%s: invalid JSON: %s", c.kind, raw)
 		}
 	}
-	app, err := bindings.LoadApp(dir)
+	app, err := funcapp.LoadApp(dir)
 	if err != nil {
 		t.Fatalf("the generated app does not load: %v", err)
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/godurable/durablefunctions/bindings"
+	"github.com/godurable/durablefunctions/internal/funcapp"
 )
 
 // Check validates a reply of function fn the way the host would use it:
@@ -13,7 +13,7 @@ import (
 // be readable HTTP responses, and durable triggers must return a value.
 // Invoke methods call it already; it is exported for replies obtained
 // another way.
-func (h *Host) Check(fn string, resp *bindings.InvocationResponse) error {
+func (h *Host) Check(fn string, resp *funcapp.InvocationResponse) error {
 	f, err := h.function(fn)
 	if err != nil {
 		return err
@@ -24,14 +24,14 @@ func (h *Host) Check(fn string, resp *bindings.InvocationResponse) error {
 	return nil
 }
 
-func check(f *bindings.Function, resp *bindings.InvocationResponse) []string {
+func check(f *funcapp.Function, resp *funcapp.InvocationResponse) []string {
 	if resp == nil {
 		return []string{"no reply"}
 	}
 	var problems []string
-	declared := map[string]*bindings.Binding{}
+	declared := map[string]*funcapp.Binding{}
 	for _, b := range f.Outputs() {
-		if b.Name != bindings.ReturnBindingName {
+		if b.Name != funcapp.ReturnBindingName {
 			declared[strings.ToLower(b.Name)] = b
 		}
 	}
@@ -41,13 +41,13 @@ func check(f *bindings.Function, resp *bindings.InvocationResponse) []string {
 		}
 	}
 	for _, b := range f.Outputs() {
-		if !b.Is(bindings.TypeHTTP) {
+		if !b.Is(funcapp.TypeHTTP) {
 			continue
 		}
 		var v any
 		var ok bool
 		where := fmt.Sprintf("Outputs[%q]", b.Name)
-		if b.Name == bindings.ReturnBindingName {
+		if b.Name == funcapp.ReturnBindingName {
 			v, ok, where = resp.ReturnValue, resp.ReturnValue != nil, "ReturnValue"
 		} else {
 			v, ok = lookupFold(resp.Outputs, b.Name)
@@ -61,11 +61,11 @@ func check(f *bindings.Function, resp *bindings.InvocationResponse) []string {
 		}
 	}
 	switch f.Kind() {
-	case bindings.KindOrchestration:
+	case funcapp.KindOrchestration:
 		if resp.ReturnValue == nil {
 			problems = append(problems, "ReturnValue is missing: an orchestrator must return its state")
 		}
-	case bindings.KindEntity:
+	case funcapp.KindEntity:
 		switch resp.ReturnValue.(type) {
 		case map[string]any, string:
 		default:
@@ -76,12 +76,12 @@ func check(f *bindings.Function, resp *bindings.InvocationResponse) []string {
 }
 
 // httpResponse reads an http output value as the host does.
-func httpResponse(v any) (*bindings.HTTPResponse, error) {
+func httpResponse(v any) (*funcapp.HTTPResponse, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
-	var r bindings.HTTPResponse
+	var r funcapp.HTTPResponse
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return nil, err
 	}

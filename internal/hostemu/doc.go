@@ -6,7 +6,7 @@
 // Start the handler under test (for example on an httptest.Server), load
 // the function app, and invoke functions by name:
 //
-//	app, _ := bindings.LoadApp("testdata/app")
+//	app, _ := funcapp.LoadApp("testdata/app")
 //	srv := httptest.NewServer(handler)
 //	host := hostemu.New(app, srv.URL)
 //	if err := host.WaitReady(ctx); err != nil { ... } // polls GET / like the host

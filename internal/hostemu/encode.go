@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/godurable/durablefunctions/bindings"
+	"github.com/godurable/durablefunctions/internal/funcapp"
 )
 
 // The host converts every binding value with one rule before writing the
@@ -31,12 +31,12 @@ func hostValue(v any) (any, error) {
 	case []byte:
 		return base64.StdEncoding.EncodeToString(t), nil
 	case dateTime:
-		return bindings.FormatHostTime(time.Time(t)), nil
+		return funcapp.FormatHostTime(time.Time(t)), nil
 	case dateTimeOffset:
-		return bindings.FormatHostTimeOffset(time.Time(t)), nil
+		return funcapp.FormatHostTimeOffset(time.Time(t)), nil
 	case object:
 		return json.RawMessage(t), nil
-	case *bindings.HTTPRequest, map[string]any, map[string]string, map[string][]string:
+	case *funcapp.HTTPRequest, map[string]any, map[string]string, map[string][]string:
 		return t, nil
 	}
 	text, err := marshal(v)

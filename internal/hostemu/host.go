@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/godurable/durablefunctions/bindings"
+	"github.com/godurable/durablefunctions/internal/funcapp"
 )
 
 // DefaultHostVersion is the version the emulator reports in the
@@ -23,7 +23,7 @@ const DefaultHostVersion = "4.0.0-hostemu"
 // configured.
 type Host struct {
 	// App is the function app whose functions are invoked.
-	App *bindings.App
+	App *funcapp.App
 	// HandlerURL is the custom handler's base URL, such as
 	// "http://127.0.0.1:8080".
 	HandlerURL string
@@ -46,7 +46,7 @@ type Host struct {
 
 // New returns a Host that invokes the functions of app on the custom
 // handler at handlerURL.
-func New(app *bindings.App, handlerURL string) *Host {
+func New(app *funcapp.App, handlerURL string) *Host {
 	return &Host{
 		App:         app,
 		HandlerURL:  strings.TrimSuffix(handlerURL, "/"),
@@ -92,7 +92,7 @@ func (h *Host) WaitReady(ctx context.Context) error {
 }
 
 // function returns the named function or an error naming the known ones.
-func (h *Host) function(name string) (*bindings.Function, error) {
+func (h *Host) function(name string) (*funcapp.Function, error) {
 	f := h.App.Function(name)
 	if f == nil {
 		names := make([]string, 0, len(h.App.Functions))
@@ -107,7 +107,7 @@ func (h *Host) function(name string) (*bindings.Function, error) {
 	return f, nil
 }
 
-func (h *Host) requireKind(f *bindings.Function, k bindings.Kind) error {
+func (h *Host) requireKind(f *funcapp.Function, k funcapp.Kind) error {
 	if f.Kind() != k {
 		return fmt.Errorf("hostemu: function %s is a %s function, not %s", f.Name, f.Kind(), k)
 	}

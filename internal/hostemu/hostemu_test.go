@@ -2,7 +2,6 @@ package hostemu
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -15,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/godurable/durablefunctions/bindings"
+	"github.com/godurable/durablefunctions/internal/funcapp"
 )
 
 // testApp is a small function app covering every trigger the emulator
@@ -39,7 +38,7 @@ var testApp = map[string]string{
 	"Ent/function.json":   `{"bindings":[{"type":"entityTrigger","name":"context"}]}`,
 }
 
-func loadApp(t *testing.T, files map[string]string, environ ...string) *bindings.App {
+func loadApp(t *testing.T, files map[string]string, environ ...string) *funcapp.App {
 	t.Helper()
 	dir := t.TempDir()
 	for name, content := range files {
@@ -51,11 +50,11 @@ func loadApp(t *testing.T, files map[string]string, environ ...string) *bindings
 			t.Fatal(err)
 		}
 	}
-	s, err := bindings.LoadSettings(dir, false, environ)
+	s, err := funcapp.LoadSettings(dir, false, environ)
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := bindings.LoadAppWithSettings(dir, s)
+	app, err := funcapp.LoadAppWithSettings(dir, s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +112,7 @@ func (f *fakeHandler) last(t *testing.T) recorded {
 }
 
 // newTestHost starts a fake handler and a deterministic Host in front of it.
-func newTestHost(t *testing.T, app *bindings.App) (*Host, *fakeHandler) {
+func newTestHost(t *testing.T, app *funcapp.App) (*Host, *fakeHandler) {
 	t.Helper()
 	fake := &fakeHandler{}
 	srv := httptest.NewServer(fake)
@@ -166,19 +165,19 @@ func TestEverySentPayloadDecodesBackToWhatWasSent(t *testing.T) {
 	tests := []struct {
 		name   string
 		invoke func(h *Host) error
-		check  func(t *testing.T, req *bindings.InvocationRequest)
+		check  func(t *testing.T, req *funcapp.InvocationRequest)
 	}{
 		{"a queue message with a durable client", func(h *Host) error {
 			_, err := h.InvokeQueue(t.Context(), "CounterFromQueue", `{"key":"a","amount":2}`, 1)
 			return err
-		}, func(t *testing.T, req *bindings.InvocationRequest) {
-			msg, err := bindings.DecodeQueueMessage(req, "message")
+		}, func(t *testing.T, req *funcapp.InvocationRequest) {
+			msg, err := funcapp.DecodeQueueMessage(req, "message")
 			if err != nil || msg.Text != `{"key":"a","amount":2}` || msg.DequeueCount != 1 || msg.ID != "id-1" ||
 				!msg.ExpirationTime.Equal(time.Date(2024, 5, 8, 10, 0, 0, 0, time.UTC)) {
 				t.Errorf("message = %+v, %v", msg, err)
 			}
 			raw, _ := req.Value("client")
-			client, err := bindings.DecodeString(raw)
+			client, err := funcapp.DecodeString(raw)
 			if err != nil || !strings.Contains(client, `"taskHubName":"EmuHub"`) || !strings.Contains(client, "&pollingInterval=") {
 				t.Errorf("client = %s, %v", client, err)
 			}
@@ -186,7 +185,7 @@ func TestEverySentPayloadDecodesBackToWhatWasSent(t *testing.T) {
 		{"a binary queue message", func(h *Host) error {
 			_, err := h.InvokeQueue(t.Context(), "BinaryQ", "\x00\x01", 2)
 			return err
-		}, func(t *testing.T, req *bindings.InvocationRequest) {
+		}, func(t *testing.T, req *funcapp.InvocationRequest) {
 			raw, _ := req.Value("msg")
 			if string(raw) != `"AAE="` {
 				t.Errorf("binary message sent as %s", raw)
@@ -195,8 +194,8 @@ func TestEverySentPayloadDecodesBackToWhatWasSent(t *testing.T) {
 		{"an event batch", func(h *Host) error {
 			_, err := h.InvokeEventHub(t.Context(), "Many", [][]byte{[]byte(`{"key":"a","amount":1}`), []byte("plain")})
 			return err
-		}, func(t *testing.T, req *bindings.InvocationRequest) {
-			batch, err := bindings.DecodeEventHub(req, app.Function("Many").Trigger)
+		}, func(t *testing.T, req *funcapp.InvocationRequest) {
+			batch, err := funcapp.DecodeEventHub(req, app.Function("Many").Trigger)
 			if err != nil || len(batch.Events) != 2 || string(batch.Events[0].Body) != `{"key":"a","amount":1}` ||
 				string(batch.Events[1].Body) != "plain" || batch.Events[1].SequenceNumber != 2 ||
 				batch.Partition.ConsumerGroup != "cg" || !batch.Events[0].EnqueuedTime.Equal(time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)) {
@@ -206,8 +205,8 @@ func TestEverySentPayloadDecodesBackToWhatWasSent(t *testing.T) {
 		{"a binary event batch", func(h *Host) error {
 			_, err := h.InvokeEventHub(t.Context(), "BinaryMany", [][]byte{{0xff, 0}})
 			return err
-		}, func(t *testing.T, req *bindings.InvocationRequest) {
-			batch, err := bindings.DecodeEventHub(req, app.Function("BinaryMany").Trigger)
+		}, func(t *testing.T, req *funcapp.InvocationRequest) {
+			batch, err := funcapp.DecodeEventHub(req, app.Function("BinaryMany").Trigger)
 			if err != nil || string(batch.Events[0].Body) != "\xff\x00" {
 				t.Errorf("batch = %+v, %v", batch, err)
 			}
@@ -215,8 +214,8 @@ func TestEverySentPayloadDecodesBackToWhatWasSent(t *testing.T) {
 		{"a single event", func(h *Host) error {
 			_, err := h.InvokeEventHub(t.Context(), "One", [][]byte{[]byte(`"quoted"`)})
 			return err
-		}, func(t *testing.T, req *bindings.InvocationRequest) {
-			batch, err := bindings.DecodeEventHub(req, app.Function("One").Trigger)
+		}, func(t *testing.T, req *funcapp.InvocationRequest) {
+			batch, err := funcapp.DecodeEventHub(req, app.Function("One").Trigger)
 			if err != nil || len(batch.Events) != 1 || batch.Events[0].SequenceNumber != 1 || batch.Events[0].Offset != "64" {
 				t.Errorf("batch = %+v, %v", batch, err)
 			}
@@ -224,9 +223,9 @@ func TestEverySentPayloadDecodesBackToWhatWasSent(t *testing.T) {
 		{"a timer", func(h *Host) error {
 			_, err := h.InvokeTimer(t.Context(), "Tick")
 			return err
-		}, func(t *testing.T, req *bindings.InvocationRequest) {
+		}, func(t *testing.T, req *funcapp.InvocationRequest) {
 			raw, _ := req.Value("timer")
-			info, err := bindings.DecodeTimer(raw)
+			info, err := funcapp.DecodeTimer(raw)
 			if err != nil || info.IsPastDue || info.ScheduleStatus == nil || !info.ScheduleStatus.Next.Equal(time.Date(2024, 5, 1, 10, 5, 0, 0, time.UTC)) {
 				t.Errorf("timer = %+v, %v", info, err)
 			}
@@ -238,7 +237,7 @@ func TestEverySentPayloadDecodesBackToWhatWasSent(t *testing.T) {
 			if err := tt.invoke(h); err != nil {
 				t.Fatal(err)
 			}
-			req, err := bindings.DecodeInvocationRequest(fake.last(t).Body)
+			req, err := funcapp.DecodeInvocationRequest(fake.last(t).Body)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -294,7 +293,7 @@ func TestInvokeHTTPSendsTheRequestObjectAndBuildsTheResponse(t *testing.T) {
 	if got.Path != "/HttpStart" {
 		t.Errorf("path = %s", got.Path)
 	}
-	req, err := bindings.DecodeInvocationRequest(got.Body)
+	req, err := funcapp.DecodeInvocationRequest(got.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +301,7 @@ func TestInvokeHTTPSendsTheRequestObjectAndBuildsTheResponse(t *testing.T) {
 	if string(raw) != `{"Url":"http://example.com/api/orchestrators/HelloSequence?wait=1&tag=a&tag=b","Method":"POST","Query":{"tag":"a,b","wait":"1"},"Headers":{"Content-Type":["application/json"],"Host":["example.com"]},"Params":{"functionName":"HelloSequence"},"Identities":[],"Body":"{\"city\":\"Tokyo\"}"}` {
 		t.Errorf("trigger value = %s", raw)
 	}
-	hr, err := bindings.DecodeHTTPRequest(raw)
+	hr, err := funcapp.DecodeHTTPRequest(raw)
 	if err != nil || hr.Params["functionName"] != "HelloSequence" || hr.Body != `{"city":"Tokyo"}` {
 		t.Errorf("decoded = %+v, %v", hr, err)
 	}
@@ -369,80 +368,6 @@ func TestForwardingModeSendsTheOriginalRequest(t *testing.T) {
 	}
 }
 
-func TestRepliesTheHostCannotUseAreReported(t *testing.T) {
-	tests := []struct {
-		name, fn, contentType, reply string
-		status                       int
-		wantCheck                    string // a *CheckError containing this
-		wantErr                      string // another error containing this
-	}{
-		{name: "a reply that is not JSON-typed", fn: "Q", contentType: "text/plain; charset=utf-8", wantCheck: "Content-Type is text/plain"},
-		{name: "an output that matches no binding", fn: "Q", reply: `{"Outputs":{"res":1}}`, wantCheck: `Outputs["res"] matches no output binding`},
-		{name: "a missing http output", fn: "Api", reply: `{"Outputs":{}}`, wantCheck: `Outputs["res"] is missing`},
-		{name: "an http output with a bad status", fn: "Api", reply: `{"Outputs":{"res":{"statusCode":"lots"}}}`, wantCheck: "statusCode must be a number"},
-		{name: "a $return http output that is not an object", fn: "Hello", reply: `{"ReturnValue":"hello"}`, wantCheck: "ReturnValue: http response"},
-		{name: "an orchestrator without a result", fn: "Orch", reply: `{"Outputs":{}}`, wantCheck: "an orchestrator must return its state"},
-		{name: "an entity returning a number", fn: "Ent", reply: `{"ReturnValue":5}`, wantCheck: "ReturnValue must be a JSON object"},
-		{name: "a failed invocation", fn: "Q", status: 500, reply: `boom`, wantErr: "handler replied 500: boom"},
-		{name: "a reply that is not JSON", fn: "Q", reply: `nope`, wantErr: "Invalid HttpResponseMessage"},
-		{name: "logs that are not strings", fn: "Q", reply: `{"Logs":[1]}`, wantErr: "Logs must be an array of strings"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h, fake := newTestHost(t, loadApp(t, testApp))
-			fake.contentType, fake.reply, fake.status = tt.contentType, tt.reply, tt.status
-			var err error
-			switch tt.fn {
-			case "Q":
-				_, err = h.InvokeQueue(t.Context(), "Q", "m", 1)
-			case "Api", "Hello":
-				path := "/api/durabletask/x"
-				if tt.fn == "Hello" {
-					path = "/api/Hello"
-				}
-				_, err = h.InvokeHTTP(t.Context(), tt.fn, httptest.NewRequest("GET", path, nil))
-			default:
-				_, err = h.Invoke(t.Context(), tt.fn, map[string]any{"context": "{}"}, map[string]any{"context": "{}"})
-			}
-			var ce *CheckError
-			var se *StatusError
-			switch {
-			case tt.wantCheck != "":
-				if !errors.As(err, &ce) || !strings.Contains(err.Error(), tt.wantCheck) {
-					t.Errorf("error = %v, want a *CheckError containing %q", err, tt.wantCheck)
-				}
-			case tt.status >= 300:
-				if !errors.As(err, &se) || se.StatusCode != tt.status || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Errorf("error = %v, want a *StatusError containing %q", err, tt.wantErr)
-				}
-			default:
-				if err == nil || IsCheckError(err) || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Errorf("error = %v, want one containing %q", err, tt.wantErr)
-				}
-			}
-		})
-	}
-}
-
-func TestCheckAcceptsWellFormedReplies(t *testing.T) {
-	h, _ := newTestHost(t, loadApp(t, testApp))
-	tests := []struct {
-		fn   string
-		resp *bindings.InvocationResponse
-	}{
-		{"Q", &bindings.InvocationResponse{}},
-		{"Api", &bindings.InvocationResponse{Outputs: map[string]any{"RES": map[string]any{"status": 204}}}},
-		{"Hello", &bindings.InvocationResponse{ReturnValue: bindings.HTTPResponse{StatusCode: 200, Body: "hi"}}},
-		{"Orch", &bindings.InvocationResponse{ReturnValue: map[string]any{"isDone": true}}},
-		{"Ent", &bindings.InvocationResponse{ReturnValue: map[string]any{"entityState": "1"}}},
-	}
-	for _, tt := range tests {
-		if err := h.Check(tt.fn, tt.resp); err != nil {
-			t.Errorf("Check(%s) = %v", tt.fn, err)
-		}
-	}
-}
-
 func TestServeHTTPRoutesRequestsLikeTheHost(t *testing.T) {
 	h, fake := newTestHost(t, loadApp(t, testApp))
 	front := httptest.NewServer(h)
@@ -457,9 +382,9 @@ func TestServeHTTPRoutesRequestsLikeTheHost(t *testing.T) {
 	if resp.StatusCode != 200 || string(body) != "status" || resp.Header.Get("X-From") != "handler" {
 		t.Errorf("got %d %q %v", resp.StatusCode, body, resp.Header)
 	}
-	req, _ := bindings.DecodeInvocationRequest(fake.last(t).Body)
+	req, _ := funcapp.DecodeInvocationRequest(fake.last(t).Body)
 	raw, _ := req.Value("req")
-	hr, err := bindings.DecodeHTTPRequest(raw)
+	hr, err := funcapp.DecodeHTTPRequest(raw)
 	if err != nil || hr.Params["path"] != "instances/abc" || hr.Query["showHistory"] != "true" || !strings.HasPrefix(hr.URL, front.URL+"/api/durabletask/") {
 		t.Errorf("trigger value = %+v, %v", hr, err)
 	}
@@ -520,36 +445,6 @@ func TestWaitReadyPollsUntilTheHandlerAnswers(t *testing.T) {
 			t.Skipf("could not reuse the port: %v", e)
 		}
 		t.Fatalf("WaitReady = %v", err)
-	}
-}
-
-func TestHostValueFollowsTheHostsConversionRules(t *testing.T) {
-	tests := []struct {
-		name string
-		in   any
-		want string
-	}{
-		{"a string is serialized into a string", "hello", `"\"hello\""`},
-		{"a number is serialized into a string", int64(7), `"7"`},
-		{"an array is serialized into a string", []string{"a", "b"}, `"[\"a\",\"b\"]"`},
-		{"nil is serialized into a string", nil, `"null"`},
-		{"bytes become base64", []byte{0, 1}, `"AAE="`},
-		{"a map stays an object", map[string]any{"a": 1}, `{"a":1}`},
-		{"a DateTime is written in UTC with Z", dateTime(time.Date(2024, 1, 2, 3, 4, 5, 600, time.UTC)), `"2024-01-02T03:04:05.0000006Z"`},
-		{"a DateTimeOffset is written with an offset", dateTimeOffset(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)), `"2024-01-02T03:04:05+00:00"`},
-		{"HTML characters are not escaped", "<&>", `"\"<&>\""`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			v, err := hostValue(tt.in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, _ := marshal(v)
-			if string(got) != tt.want {
-				t.Errorf("got %s, want %s", got, tt.want)
-			}
-		})
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/godurable/durablefunctions/bindings"
+	"github.com/godurable/durablefunctions/internal/funcapp"
 )
 
 // HTTPResult is what the host returns to the caller of an HTTP-triggered
@@ -24,7 +24,7 @@ type HTTPResult struct {
 	// handler (customHandler.enableForwardingHttpRequest).
 	Forwarded bool
 	// Invocation is the handler's decoded reply; nil when forwarded.
-	Invocation *bindings.InvocationResponse
+	Invocation *funcapp.InvocationResponse
 }
 
 // InvokeHTTP invokes the HTTP-triggered function fn with r, as the host
@@ -42,11 +42,11 @@ func (h *Host) InvokeHTTP(ctx context.Context, fn string, r *http.Request) (*HTT
 	if err != nil {
 		return nil, err
 	}
-	if err := h.requireKind(f, bindings.KindHTTP); err != nil {
+	if err := h.requireKind(f, funcapp.KindHTTP); err != nil {
 		return nil, err
 	}
 	route := h.App.HTTPRoute(f)
-	params, ok := bindings.MatchRoute(route, r.URL.Path)
+	params, ok := funcapp.MatchRoute(route, r.URL.Path)
 	if !ok {
 		return nil, fmt.Errorf("hostemu: %s does not match route %q of function %s", r.URL.Path, route, f.Name)
 	}
@@ -107,7 +107,7 @@ func readBody(r *http.Request) ([]byte, error) {
 
 // HTTPRequestValue builds the HTTP trigger value the host would put in
 // Data for r (whose body has already been read into body).
-func (h *Host) HTTPRequestValue(r *http.Request, body []byte, params map[string]string) *bindings.HTTPRequest {
+func (h *Host) HTTPRequestValue(r *http.Request, body []byte, params map[string]string) *funcapp.HTTPRequest {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
@@ -123,7 +123,7 @@ func (h *Host) HTTPRequestValue(r *http.Request, body []byte, params map[string]
 	if r.URL.RawQuery != "" {
 		u += "?" + r.URL.RawQuery
 	}
-	hr := &bindings.HTTPRequest{
+	hr := &funcapp.HTTPRequest{
 		URL:        u,
 		Method:     r.Method,
 		Query:      map[string]string{},
@@ -144,7 +144,7 @@ func (h *Host) HTTPRequestValue(r *http.Request, body []byte, params map[string]
 		hr.Params[k] = v
 	}
 	if len(body) > 0 {
-		if bindings.BodyIsBase64(r.Header.Get("Content-Type")) {
+		if funcapp.BodyIsBase64(r.Header.Get("Content-Type")) {
 			hr.Body = base64.StdEncoding.EncodeToString(body)
 		} else {
 			hr.Body = string(body)
@@ -153,7 +153,7 @@ func (h *Host) HTTPRequestValue(r *http.Request, body []byte, params map[string]
 	return hr
 }
 
-func (h *Host) invokeHTTP(ctx context.Context, f *bindings.Function, r *http.Request, body []byte, params map[string]string) (*HTTPResult, error) {
+func (h *Host) invokeHTTP(ctx context.Context, f *funcapp.Function, r *http.Request, body []byte, params map[string]string) (*HTTPResult, error) {
 	value := h.HTTPRequestValue(r, body, params)
 	data := h.inputValues(f)
 	data[f.Trigger.Name] = value
@@ -180,7 +180,7 @@ func (h *Host) invokeHTTP(ctx context.Context, f *bindings.Function, r *http.Req
 		return res, err
 	}
 	var v any
-	if out.Name == bindings.ReturnBindingName {
+	if out.Name == funcapp.ReturnBindingName {
 		v = resp.ReturnValue
 	} else {
 		v, _ = lookupFold(resp.Outputs, out.Name)
@@ -192,7 +192,7 @@ func (h *Host) invokeHTTP(ctx context.Context, f *bindings.Function, r *http.Req
 }
 
 // fillResult turns an http output value into the response the host sends.
-func fillResult(res *HTTPResult, hr *bindings.HTTPResponse) {
+func fillResult(res *HTTPResult, hr *funcapp.HTTPResponse) {
 	res.StatusCode = hr.StatusCode
 	if res.StatusCode == 0 {
 		res.StatusCode = http.StatusOK
@@ -213,7 +213,7 @@ func fillResult(res *HTTPResult, hr *bindings.HTTPResponse) {
 // hopHeaders are not copied when forwarding a request.
 var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
 
-func (h *Host) forward(ctx context.Context, f *bindings.Function, r *http.Request, body []byte) (*HTTPResult, error) {
+func (h *Host) forward(ctx context.Context, f *funcapp.Function, r *http.Request, body []byte) (*HTTPResult, error) {
 	req, err := http.NewRequestWithContext(ctx, r.Method, h.HandlerURL+r.URL.RequestURI(), bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("hostemu: forwarding to %s: %w", f.Name, err)

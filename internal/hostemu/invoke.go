@@ -10,20 +10,20 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/godurable/durablefunctions/bindings"
+	"github.com/godurable/durablefunctions/internal/funcapp"
 )
 
 // Invoke sends an invocation of fn with the given Data and Metadata values
 // and returns the decoded reply. Each value goes through the host's
 // conversion first: strings, numbers, arrays and nil are JSON-serialized
 // into a string (so a string arrives encoded twice), []byte becomes base64,
-// and maps and *bindings.HTTPRequest stay JSON objects. Metadata gets the
+// and maps and *funcapp.HTTPRequest stay JSON objects. Metadata gets the
 // host's "sys" entry; Metadata keys ending in "trigger" are dropped, as the
 // host drops them.
 //
 // A non-2xx reply gives a *StatusError. A reply the host would reject or
 // misread gives a *CheckError together with the decoded response.
-func (h *Host) Invoke(ctx context.Context, fn string, data, metadata map[string]any) (*bindings.InvocationResponse, error) {
+func (h *Host) Invoke(ctx context.Context, fn string, data, metadata map[string]any) (*funcapp.InvocationResponse, error) {
 	f, err := h.function(fn)
 	if err != nil {
 		return nil, err
@@ -41,7 +41,7 @@ func (h *Host) Envelope(fn string, data, metadata map[string]any) ([]byte, error
 	return h.envelope(f, data, metadata)
 }
 
-func (h *Host) envelope(f *bindings.Function, data, metadata map[string]any) ([]byte, error) {
+func (h *Host) envelope(f *funcapp.Function, data, metadata map[string]any) ([]byte, error) {
 	d, err := hostValues(data)
 	if err != nil {
 		return nil, fmt.Errorf("hostemu: Data: %w", err)
@@ -51,7 +51,7 @@ func (h *Host) envelope(f *bindings.Function, data, metadata map[string]any) ([]
 		if strings.HasSuffix(strings.ToLower(k), "trigger") {
 			continue
 		}
-		if _, isRequest := v.(*bindings.HTTPRequest); isRequest {
+		if _, isRequest := v.(*funcapp.HTTPRequest); isRequest {
 			continue
 		}
 		meta[k] = v
@@ -62,7 +62,7 @@ func (h *Host) envelope(f *bindings.Function, data, metadata map[string]any) ([]
 	}
 	m["sys"] = map[string]any{
 		"MethodName": f.Name,
-		"UtcNow":     bindings.FormatHostTime(h.Now()),
+		"UtcNow":     funcapp.FormatHostTime(h.Now()),
 		"RandGuid":   h.NewID(),
 	}
 	return marshal(struct {
@@ -71,7 +71,7 @@ func (h *Host) envelope(f *bindings.Function, data, metadata map[string]any) ([]
 	}{d, m})
 }
 
-func (h *Host) invoke(ctx context.Context, f *bindings.Function, data, metadata map[string]any) (*bindings.InvocationResponse, error) {
+func (h *Host) invoke(ctx context.Context, f *funcapp.Function, data, metadata map[string]any) (*funcapp.InvocationResponse, error) {
 	body, err := h.envelope(f, data, metadata)
 	if err != nil {
 		return nil, err
@@ -130,12 +130,12 @@ func contentTypeProblem(ct string) string {
 
 // decodeReply parses a reply body as the host does: keys are
 // case-insensitive, and each part may be null.
-func decodeReply(body []byte) (*bindings.InvocationResponse, error) {
+func decodeReply(body []byte) (*funcapp.InvocationResponse, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
 		return nil, fmt.Errorf("not a JSON object with Outputs, Logs and ReturnValue, which the host rejects as \"Invalid HttpResponseMessage\": %s", truncate(body))
 	}
-	out := &bindings.InvocationResponse{}
+	out := &funcapp.InvocationResponse{}
 	if v, ok := lookupFold(raw, "Outputs"); ok && string(v) != "null" {
 		if err := decodeNumbers(v, &out.Outputs); err != nil {
 			return nil, fmt.Errorf("Outputs must be an object of binding name to value: %w", err)

@@ -7,17 +7,17 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/godurable/durablefunctions/bindings"
+	"github.com/godurable/durablefunctions/internal/funcapp"
 )
 
 // InvokeQueue delivers message to the queue-triggered function fn as its
 // dequeueCount-th delivery (1 for the first).
-func (h *Host) InvokeQueue(ctx context.Context, fn, message string, dequeueCount int) (*bindings.InvocationResponse, error) {
+func (h *Host) InvokeQueue(ctx context.Context, fn, message string, dequeueCount int) (*funcapp.InvocationResponse, error) {
 	f, err := h.function(fn)
 	if err != nil {
 		return nil, err
 	}
-	if err := h.requireKind(f, bindings.KindQueue); err != nil {
+	if err := h.requireKind(f, funcapp.KindQueue); err != nil {
 		return nil, err
 	}
 	if dequeueCount < 1 {
@@ -43,12 +43,12 @@ func (h *Host) InvokeQueue(ctx context.Context, fn, message string, dequeueCount
 // With cardinality "many" all events go in one invocation; with "one"
 // each event is its own invocation, in order. It returns one reply per
 // invocation and stops at the first error.
-func (h *Host) InvokeEventHub(ctx context.Context, fn string, events [][]byte) ([]*bindings.InvocationResponse, error) {
+func (h *Host) InvokeEventHub(ctx context.Context, fn string, events [][]byte) ([]*funcapp.InvocationResponse, error) {
 	f, err := h.function(fn)
 	if err != nil {
 		return nil, err
 	}
-	if err := h.requireKind(f, bindings.KindEventHub); err != nil {
+	if err := h.requireKind(f, funcapp.KindEventHub); err != nil {
 		return nil, err
 	}
 	if len(events) == 0 {
@@ -62,7 +62,7 @@ func (h *Host) InvokeEventHub(ctx context.Context, fn string, events [][]byte) (
 	}
 	binary := f.Trigger.DataType == "binary"
 	if f.Trigger.Cardinality() != "many" {
-		var replies []*bindings.InvocationResponse
+		var replies []*funcapp.InvocationResponse
 		for _, ev := range events {
 			now, seq := h.Now(), h.nextSequence()
 			data := h.inputValues(f)
@@ -101,7 +101,7 @@ func (h *Host) InvokeEventHub(ctx context.Context, fn string, events [][]byte) (
 	now := h.Now()
 	for i, ev := range events {
 		seqs[i] = h.nextSequence()
-		times[i] = bindings.FormatHostTime(now)
+		times[i] = funcapp.FormatHostTime(now)
 		offsets[i] = strconv.FormatInt(seqs[i]*64, 10)
 		props[i] = map[string]any{}
 		sysProp[i] = systemProperties(now, seqs[i])
@@ -123,33 +123,33 @@ func (h *Host) InvokeEventHub(ctx context.Context, fn string, events [][]byte) (
 		"SystemPropertiesArray": sysProp,
 	}
 	resp, err := h.invoke(ctx, f, data, metadata)
-	return []*bindings.InvocationResponse{resp}, err
+	return []*funcapp.InvocationResponse{resp}, err
 }
 
 func systemProperties(enqueued time.Time, seq int64) map[string]any {
 	return map[string]any{
 		"x-opt-sequence-number": seq,
 		"x-opt-offset":          strconv.FormatInt(seq*64, 10),
-		"x-opt-enqueued-time":   bindings.FormatHostTime(enqueued),
+		"x-opt-enqueued-time":   funcapp.FormatHostTime(enqueued),
 	}
 }
 
 // InvokeTimer fires the timer-triggered function fn once, on schedule.
-func (h *Host) InvokeTimer(ctx context.Context, fn string) (*bindings.InvocationResponse, error) {
+func (h *Host) InvokeTimer(ctx context.Context, fn string) (*funcapp.InvocationResponse, error) {
 	f, err := h.function(fn)
 	if err != nil {
 		return nil, err
 	}
-	if err := h.requireKind(f, bindings.KindTimer); err != nil {
+	if err := h.requireKind(f, funcapp.KindTimer); err != nil {
 		return nil, err
 	}
 	now := h.Now()
 	info, err := marshal(map[string]any{
 		"Schedule": map[string]any{"AdjustForDST": true},
 		"ScheduleStatus": map[string]any{
-			"Last":        bindings.FormatHostTimeOffset(now),
-			"Next":        bindings.FormatHostTimeOffset(now.Add(5 * time.Minute)),
-			"LastUpdated": bindings.FormatHostTimeOffset(now),
+			"Last":        funcapp.FormatHostTimeOffset(now),
+			"Next":        funcapp.FormatHostTimeOffset(now.Add(5 * time.Minute)),
+			"LastUpdated": funcapp.FormatHostTimeOffset(now),
 		},
 		"IsPastDue": false,
 	})
@@ -163,7 +163,7 @@ func (h *Host) InvokeTimer(ctx context.Context, fn string) (*bindings.Invocation
 
 // inputValues returns the Data values of f's non-trigger input bindings
 // that the emulator can supply (durable client bindings).
-func (h *Host) inputValues(f *bindings.Function) map[string]any {
+func (h *Host) inputValues(f *funcapp.Function) map[string]any {
 	data := map[string]any{}
 	for _, b := range f.Inputs() {
 		if b.IsDurableClient() {
@@ -204,7 +204,7 @@ func (h *Host) durableClientValue() string {
 
 // textOrBytes returns a trigger value as the host binds it: bytes for
 // dataType "binary", text otherwise.
-func textOrBytes(b *bindings.Binding, s string) any {
+func textOrBytes(b *funcapp.Binding, s string) any {
 	if b.DataType == "binary" {
 		return []byte(s)
 	}
