@@ -40,7 +40,12 @@ type Options struct {
 	Mode   Mode
 	AppDir string
 	Addr   string
+	// Logger receives the app's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Server timeouts; zero takes DefaultReadHeaderTimeout,
+	// DefaultReadTimeout (the whole request, body included) and
+	// DefaultIdleTimeout (keep-alive connections).
+	ReadHeaderTimeout, ReadTimeout, IdleTimeout time.Duration
 }
 
 // ParseOptions reads the flags (--app, --addr) and the environment

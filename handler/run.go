@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -55,7 +57,7 @@ type Server struct {
 func Start(ctx context.Context, app *App, opts *Options) (*Server, error) {
 	log := opts.Logger
 	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+		log = slog.Default()
 	}
 	settings, err := funcapp.LoadSettings(opts.AppDir, opts.Mode == Standalone, os.Environ())
 	if err != nil {
@@ -84,7 +86,11 @@ func Start(ctx context.Context, app *App, opts *Options) (*Server, error) {
 	rtOpts = append(rtOpts, retain...)
 	rt := durable.NewRuntime(app.reg, store, rtOpts...)
 	s := &Server{app: app, fa: fa, opts: opts, log: log, runtime: rt, key: key}
-	apiOpts := []mgmtapi.Option{mgmtapi.WithHubName(fa.Host.DurableTask.HubName), mgmtapi.WithLogger(log)}
+	// Behind the host, its forwarding headers are the caller's; standalone,
+	// anyone could send them, so they count only when the operator says a
+	// proxy in front sets them.
+	trustFwd := opts.Mode == BehindHost || isTrue(settings.Get("DURABLETASK_TRUST_FORWARDED_HEADERS"))
+	apiOpts := []mgmtapi.Option{mgmtapi.WithHubName(fa.Host.DurableTask.HubName), mgmtapi.WithLogger(log), mgmtapi.WithTrustForwardedHeaders(trustFwd)}
 	functionBase := mgmtapi.WithBasePath("/" + fa.Host.RoutePrefix + "/durabletask")
 	if opts.Mode == BehindHost {
 		s.api = mgmtapi.New(rt.Client(), append(apiOpts, functionBase)...)
@@ -105,7 +111,7 @@ func Start(ctx context.Context, app *App, opts *Options) (*Server, error) {
 		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
 	}
 	s.ln = ln
-	s.http = &http.Server{Handler: s.router(), ReadHeaderTimeout: 10 * time.Second}
+	s.http = newHTTPServer(s.router(), opts)
 	rt.Start()
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -144,4 +150,36 @@ func Run(ctx context.Context, app *App, opts *Options) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return s.Shutdown(sctx)
+}
+
+// Server timeouts, unless Options sets them: a slow client cannot hold a
+// connection by trickling headers or a body, and idle keep-alive
+// connections are closed. There is no write timeout: a start-and-wait
+// request holds its response until the orchestration ends (bounded by its
+// own timeout).
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 60 * time.Second
+	DefaultIdleTimeout       = 120 * time.Second
+)
+
+func newHTTPServer(h http.Handler, opts *Options) *http.Server {
+	or := func(d, def time.Duration) time.Duration {
+		if d > 0 {
+			return d
+		}
+		return def
+	}
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: or(opts.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		ReadTimeout:       or(opts.ReadTimeout, DefaultReadTimeout),
+		IdleTimeout:       or(opts.IdleTimeout, DefaultIdleTimeout),
+		MaxHeaderBytes:    1 << 20,
+	}
+}
+
+func isTrue(v string) bool {
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	return err == nil && b
 }

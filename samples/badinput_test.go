@@ -296,19 +296,21 @@ func TestAConfiguredKeyGuardsTheManagementAPI(t *testing.T) {
 		}
 	})
 
-	t.Run("with the key everything works and generated URLs carry it", func(t *testing.T) {
+	t.Run("with the key everything works and generated URLs carry a code scoped to their instance", func(t *testing.T) {
 		r := p.do(t, http.MethodPost, apiPath+"/orchestrators/HelloSequence?code=secret", "", nil)
 		expect(t, "start with key", r, http.StatusAccepted)
 		var cs checkStatus
 		r.json(t, &cs)
-		if !strings.Contains(cs.StatusQueryGetURI, "code=secret") {
-			t.Errorf("statusQueryGetUri %q does not carry the key", cs.StatusQueryGetURI)
+		if strings.Contains(cs.StatusQueryGetURI, "secret") || !strings.Contains(cs.StatusQueryGetURI, "code=i1.") {
+			t.Errorf("statusQueryGetUri %q: want a scoped code, never the key", cs.StatusQueryGetURI)
 		}
 		keyed := &proc{t: t, base: p.base, cmd: p.cmd, out: p.out, exited: p.exited, key: "secret"}
 		if st := keyed.waitDone(t, cs.ID); st.RuntimeStatus != "Completed" {
 			t.Errorf("HelloSequence %s", st.RuntimeStatus)
 		}
 		expect(t, "the status URL as given", p.do(t, http.MethodGet, cs.StatusQueryGetURI, "", nil), http.StatusOK)
+		listWithScoped := strings.Replace(cs.StatusQueryGetURI, "/instances/"+cs.ID, "/instances", 1)
+		expect(t, "the list with the scoped code", p.do(t, http.MethodGet, listWithScoped, "", nil), http.StatusUnauthorized)
 		expect(t, "invoke by hand with key", p.do(t, http.MethodPost, "/admin/functions/CounterFromQueue", "application/json",
 			[]byte(`{"input":"{\"key\":\"keyed\",\"amount\":2}"}`), "x-functions-key", "secret"), http.StatusAccepted)
 		keyed.waitEntity(t, "Counter", "keyed", "2")

@@ -84,9 +84,18 @@ func WithHubName(name string) Option { return Option{mgmtapi.WithHubName(name)} 
 func WithConnectionName(name string) Option { return Option{mgmtapi.WithConnectionName(name)} }
 
 // WithKey requires every request to carry key, in the code query parameter
-// or the [KeyHeader] header; others get 401. Generated URLs carry it.
-// The empty key turns the check off.
+// or the [KeyHeader] header; others get 401. The empty key turns the check
+// off. Generated URLs never carry the key: they carry a credential scoped
+// to their one instance, which grants that instance's routes and nothing
+// else (docs/security.md).
 func WithKey(key string) Option { return Option{mgmtapi.WithKey(key)} }
+
+// WithTrustForwardedHeaders builds generated URLs from X-Forwarded-Proto
+// and X-Forwarded-Host. Turn it on only behind a proxy that sets them:
+// otherwise any caller could make the API hand out links to another host.
+func WithTrustForwardedHeaders(trust bool) Option {
+	return Option{mgmtapi.WithTrustForwardedHeaders(trust)}
+}
 
 // WithMaxBodyBytes sets the largest request body accepted (default 4 MiB);
 // larger ones get 413. n ≤ 0 keeps the default.

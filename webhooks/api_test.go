@@ -80,12 +80,13 @@ func TestOptionsReachTheAPI(t *testing.T) {
 			t.Fatalf("got %d %s", w.Code, w.Body)
 		}
 	})
-	t.Run("the base path, hub, connection and key shape the URLs", func(t *testing.T) {
+	t.Run("the base path, hub, connection and a code scoped to the instance shape the URLs", func(t *testing.T) {
 		w := httptest.NewRecorder()
 		api.CreateCheckStatusResponse(w, httptest.NewRequest("POST", "https://example.com/start", nil), "i1")
-		want := "https://example.com/api/durabletask/instances/i1?taskHub=MyHub&connection=Conn&code=k"
-		if w.Code != http.StatusAccepted || w.Header().Get("Location") != want {
-			t.Fatalf("got %d, Location %q, want %q", w.Code, w.Header().Get("Location"), want)
+		want := "https://example.com/api/durabletask/instances/i1?taskHub=MyHub&connection=Conn&code=i1."
+		loc := w.Header().Get("Location")
+		if w.Code != http.StatusAccepted || !strings.HasPrefix(loc, want) || strings.HasSuffix(loc, "code=k") {
+			t.Fatalf("got %d, Location %q, want %q followed by the scoped code", w.Code, loc, want)
 		}
 	})
 }

@@ -43,9 +43,11 @@
 //
 // [API.WaitForCompletionOrCreateCheckStatusResponse] answers with the
 // output instead when the instance finishes within a timeout. The URLs
-// take their scheme and host from the incoming request (X-Forwarded-Proto
-// and X-Forwarded-Host win), their path from the base path, and carry
-// taskHub, connection and, when a key is configured, code.
+// take their scheme and host from the incoming request (from
+// X-Forwarded-Proto and X-Forwarded-Host only with
+// [WithTrustForwardedHeaders]), their path from the base path, and carry
+// taskHub, connection and, when a key is configured, a code scoped to the
+// one instance: a link handed to a caller manages that instance only.
 //
 // # Routes
 //

@@ -3,7 +3,6 @@ package mgmtapi
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -49,6 +48,7 @@ type API struct {
 	key      string
 	keyHash  [32]byte
 	maxBody  int64
+	trustFwd bool // build URLs from X-Forwarded-Host/Proto
 	log      *slog.Logger
 	mux      *chi.Mux
 	basePath []string // base split into segments, for prefix matching
@@ -83,6 +83,14 @@ func WithConnectionName(name string) Option {
 // The empty key turns the check off.
 func WithKey(key string) Option {
 	return func(a *API) { a.key = key }
+}
+
+// WithTrustForwardedHeaders builds the URLs the API hands out from the
+// X-Forwarded-Proto and X-Forwarded-Host headers. Turn it on only behind a
+// proxy that sets them (the Functions host does): otherwise any caller
+// could make the API hand out links to another host.
+func WithTrustForwardedHeaders(trust bool) Option {
+	return func(a *API) { a.trustFwd = trust }
 }
 
 // WithMaxBodyBytes sets the largest request body accepted (default 4 MiB);
@@ -209,22 +217,17 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.mux.ServeHTTP(w, r)
 }
 
-// authorized reports whether r carries the key (or no key is required).
-// Both sides are hashed first so that the comparison takes the same time
-// whatever the key's length.
+// authorized reports whether r carries the key, or a credential scoped to
+// the instance it addresses (or no key is required).
 func (a *API) authorized(r *http.Request) bool {
 	if a.key == "" {
 		return true
 	}
-	got := r.Header.Get(KeyHeader)
-	if got == "" {
-		got = queryParam(r, "code")
-	}
-	if got == "" {
+	c := credential(r)
+	if c == "" {
 		return false
 	}
-	h := sha256.Sum256([]byte(got))
-	return subtle.ConstantTimeCompare(h[:], a.keyHash[:]) == 1
+	return a.fullKey(c) || a.scopeAllows(r, c)
 }
 
 // suffix returns the escaped request path relative to the API's base, with

@@ -52,7 +52,9 @@ func (a *API) ClientBindingData(r *http.Request) ClientBindingData {
 	if required != "" {
 		createWait += "&" + required
 	}
-	mgmt := a.ManagementPayload(r, InstanceIDPlaceholder)
+	// The binding goes to the app's own function code, not to its callers:
+	// its URL templates (INSTANCEID filled in by the client) need the key.
+	mgmt := a.managementPayload(r, InstanceIDPlaceholder, a.key)
 	return ClientBindingData{
 		TaskHubName:                   a.hub,
 		ConnectionName:                a.conn,

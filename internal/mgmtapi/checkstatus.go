@@ -33,24 +33,25 @@ const (
 )
 
 // BaseURL returns the absolute URL of the API's base as the caller of r
-// reaches it: the scheme from X-Forwarded-Proto (else https when r came
-// over TLS, else http), the host from X-Forwarded-Host (else r.Host), then
-// the base path. With a nil r it is the base path alone.
+// reaches it: https when r came over TLS, else http, r's host, then the
+// base path. With WithTrustForwardedHeaders the scheme and host come from
+// X-Forwarded-Proto and X-Forwarded-Host when present. With a nil r it is
+// the base path alone.
 func (a *API) BaseURL(r *http.Request) string {
-	return authority(r) + a.base
+	return authority(r, a.trustFwd) + a.base
 }
 
-// QueryString returns the query every generated URL carries:
+// queryString returns the query a generated URL carries:
 // taskHub=…&connection=…, and code=… when a key is configured.
-func (a *API) QueryString() string {
+func (a *API) queryString(code string) string {
 	qs := "taskHub=" + url.QueryEscape(a.hub) + "&connection=" + url.QueryEscape(a.conn)
 	if a.key != "" {
-		qs += "&code=" + url.QueryEscape(a.key)
+		qs += "&code=" + url.QueryEscape(code)
 	}
 	return qs
 }
 
-func authority(r *http.Request) string {
+func authority(r *http.Request, trustForwarded bool) string {
 	if r == nil {
 		return ""
 	}
@@ -58,14 +59,14 @@ func authority(r *http.Request) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	if p := firstHeaderValue(r, "X-Forwarded-Proto"); p != "" {
+	if p := firstHeaderValue(r, "X-Forwarded-Proto"); trustForwarded && p != "" {
 		p = strings.ToLower(p)
 		if p == "http" || p == "https" {
 			scheme = p
 		}
 	}
 	host := r.Host
-	if h := firstHeaderValue(r, "X-Forwarded-Host"); h != "" {
+	if h := firstHeaderValue(r, "X-Forwarded-Host"); trustForwarded && h != "" {
 		host = h
 	}
 	if host == "" && r.URL != nil {
@@ -88,10 +89,16 @@ func firstHeaderValue(r *http.Request, name string) string {
 }
 
 // CheckStatusPayload returns the management URLs of instanceID, built from
-// the authority r was sent to and the API's base path.
+// the authority r was sent to and the API's base path. When a key is
+// configured they carry a credential scoped to instanceID, never the key.
 func (a *API) CheckStatusPayload(r *http.Request, instanceID string) Payload {
+	return a.payload(r, instanceID, a.scopedCode(instanceID))
+}
+
+// payload returns instanceID's management URLs carrying code.
+func (a *API) payload(r *http.Request, instanceID, code string) Payload {
 	inst := a.BaseURL(r) + "/instances/" + url.PathEscape(instanceID)
-	qs := a.QueryString()
+	qs := a.queryString(code)
 	return Payload{
 		ID:                    instanceID,
 		StatusQueryGetURI:     inst + "?" + qs,
@@ -107,8 +114,12 @@ func (a *API) CheckStatusPayload(r *http.Request, instanceID string) Payload {
 // ManagementPayload is CheckStatusPayload plus the rewind URL, as Durable
 // Functions' createHttpManagementPayload returns it.
 func (a *API) ManagementPayload(r *http.Request, instanceID string) Payload {
-	p := a.CheckStatusPayload(r, instanceID)
-	p.RewindPostURI = a.BaseURL(r) + "/instances/" + url.PathEscape(instanceID) + "/rewind?reason={text}&" + a.QueryString()
+	return a.managementPayload(r, instanceID, a.scopedCode(instanceID))
+}
+
+func (a *API) managementPayload(r *http.Request, instanceID, code string) Payload {
+	p := a.payload(r, instanceID, code)
+	p.RewindPostURI = a.BaseURL(r) + "/instances/" + url.PathEscape(instanceID) + "/rewind?reason={text}&" + a.queryString(code)
 	return p
 }
 

@@ -59,6 +59,13 @@ func isJSONContent(r *http.Request) bool {
 	return err == nil && strings.EqualFold(mt, "application/json")
 }
 
+// Bounds of a start-and-wait request: a wait holds a connection, and a tiny
+// polling interval would spin.
+const (
+	MaxWaitTimeout     = time.Hour
+	MinPollingInterval = 100 * time.Millisecond
+)
+
 // waitParams reads timeout and pollingInterval; wait reports whether both
 // are given (the caller then waits for completion).
 func waitParams(w http.ResponseWriter, r *http.Request) (timeout, interval time.Duration, wait, ok bool) {
@@ -74,6 +81,14 @@ func waitParams(w http.ResponseWriter, r *http.Request) (timeout, interval time.
 	}
 	if !hasTimeout || !hasInterval {
 		return 0, 0, false, true
+	}
+	if timeout > MaxWaitTimeout {
+		badRequest(w, "The timeout must be at most "+MaxWaitTimeout.String()+": poll the status URL for longer waits.", nil)
+		return 0, 0, false, false
+	}
+	if interval < MinPollingInterval {
+		badRequest(w, "The polling interval must be at least "+MinPollingInterval.String()+".", nil)
+		return 0, 0, false, false
 	}
 	if interval > timeout {
 		badRequest(w, "The polling interval must not be longer than the timeout.", nil)

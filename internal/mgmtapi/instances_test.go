@@ -133,15 +133,22 @@ func TestCheckStatusURLs(t *testing.T) {
 			func(srv string) string {
 				return srv + base + "/instances/abc?taskHub=TestHubName&connection=Storage"
 			}},
-		{"carry the configured hub, connection and key", []mgmtapi.Option{mgmtapi.WithHubName("MyHub"), mgmtapi.WithConnectionName("MyStorage"), mgmtapi.WithKey("s3cr&t")},
+		// The code is a credential scoped to the instance, never the key
+		// (SCOPED stands for it here; scope_test.go checks what it grants).
+		{"carry the configured hub, connection and a scoped code, not the key", []mgmtapi.Option{mgmtapi.WithHubName("MyHub"), mgmtapi.WithConnectionName("MyStorage"), mgmtapi.WithKey("s3cr&t")},
 			map[string]string{"x-functions-key": "s3cr&t"}, "abc",
 			func(srv string) string {
-				return srv + base + "/instances/abc?taskHub=MyHub&connection=MyStorage&code=s3cr%26t"
+				return srv + base + "/instances/abc?taskHub=MyHub&connection=MyStorage&code=SCOPED"
 			}},
-		{"follow X-Forwarded-Proto and X-Forwarded-Host", nil,
+		{"follow X-Forwarded-Proto and X-Forwarded-Host when told to trust them", []mgmtapi.Option{mgmtapi.WithTrustForwardedHeaders(true)},
 			map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "myapp.azurewebsites.net, proxy"}, "abc",
 			func(string) string {
 				return "https://myapp.azurewebsites.net" + base + "/instances/abc?taskHub=TestHubName&connection=Storage"
+			}},
+		{"ignore X-Forwarded-Proto and X-Forwarded-Host by default", nil,
+			map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"}, "abc",
+			func(srv string) string {
+				return srv + base + "/instances/abc?taskHub=TestHubName&connection=Storage"
 			}},
 		{"use the base path given", []mgmtapi.Option{mgmtapi.WithBasePath("/api/durabletask/")}, nil, "abc",
 			func(srv string) string {
@@ -158,6 +165,9 @@ func TestCheckStatusURLs(t *testing.T) {
 			r := e.do(t, request{method: "POST", path: "/orchestrators/Echo/" + url.PathEscape(tc.id), header: tc.header})
 			p := checkStatusResponse(t, r)
 			want := tc.wantURL(e.srv.URL)
+			if strings.HasSuffix(want, "code=SCOPED") {
+				p = scopedAsPlaceholder(t, p, "s3cr&t")
+			}
 			if p["statusQueryGetUri"] != want {
 				t.Fatalf("statusQueryGetUri = %q, want %q", p["statusQueryGetUri"], want)
 			}
@@ -176,9 +186,9 @@ func TestCheckStatusURLs(t *testing.T) {
 					t.Errorf("%s = %q, want %q", field, p[field], u)
 				}
 			}
-			// The generated status URL works as is (with the key).
+			// The generated status URL works as is (with its code).
 			if !strings.HasPrefix(want, "https://") {
-				u, _ := url.Parse(want)
+				u, _ := url.Parse(r.Header.Get("Location"))
 				got := doURL(t, e.srv.URL+u.RequestURI(), get(""))
 				if got.Status != http.StatusOK && got.Status != http.StatusAccepted {
 					t.Fatalf("GET statusQueryGetUri: %s", got)
@@ -192,7 +202,7 @@ func TestManagementPayloadAddsTheRewindURL(t *testing.T) {
 	e := newEnv(t, mgmtapi.WithKey("k"))
 	r := httptestRequest("GET", "http://example.com/x")
 	p := e.api.ManagementPayload(r, "id1")
-	if p.RewindPostURI != "http://example.com"+base+"/instances/id1/rewind?reason={text}&taskHub=TestHubName&connection=Storage&code=k" {
+	if !strings.HasPrefix(p.RewindPostURI, "http://example.com"+base+"/instances/id1/rewind?reason={text}&taskHub=TestHubName&connection=Storage&code=i1.") {
 		t.Fatalf("rewindPostUri = %q", p.RewindPostURI)
 	}
 	b, _ := json.Marshal(e.api.CheckStatusPayload(r, "id1"))

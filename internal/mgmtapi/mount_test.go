@@ -113,7 +113,7 @@ func TestCreateCheckStatusResponseInAFunction(t *testing.T) {
 		r := doURL(t, fn.URL+"/api/HttpStart", post(""))
 		p := checkStatusResponse(t, r)
 		if !strings.HasPrefix(p["statusQueryGetUri"].(string), fn.URL+"/api/durabletask/instances/") ||
-			!strings.HasSuffix(p["statusQueryGetUri"].(string), "?taskHub=TestHubName&connection=Storage&code=k") {
+			!strings.Contains(p["statusQueryGetUri"].(string), "?taskHub=TestHubName&connection=Storage&code=i1.") {
 			t.Fatalf("statusQueryGetUri = %v", p["statusQueryGetUri"])
 		}
 	})

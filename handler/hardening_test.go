@@ -1,0 +1,128 @@
+package handler_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godurable/durablefunctions/durable"
+	"github.com/godurable/durablefunctions/handler"
+)
+
+// startHardened serves an app with one orchestrator standalone on the
+// memory store, with short server timeouts.
+func startHardened(t *testing.T) *handler.Server {
+	t.Helper()
+	dir := writeApp(t, map[string]string{
+		"host.json":           memoryHostJSON,
+		"Nap/function.json":   `{"bindings":[{"type":"orchestrationTrigger","direction":"in","name":"context"}]}`,
+		"Start/function.json": `{"bindings":[{"type":"httpTrigger","direction":"in","name":"req","methods":["post"],"route":"start"},{"type":"http","direction":"out","name":"res"},{"type":"durableClient","direction":"in","name":"starter"}]}`,
+	})
+	a := handler.NewApp()
+	a.Orchestrator("Nap", func(ctx *durable.OrchestrationContext) (any, error) { return "ok", nil })
+	a.HTTP("Start", func(w http.ResponseWriter, r *http.Request, fc *handler.FunctionContext) {
+		id, err := fc.Client().StartNew(r.Context(), "Nap", nil)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		fc.CreateCheckStatusResponse(w, r, id)
+	})
+	srv, err := handler.Start(t.Context(), a, &handler.Options{Mode: handler.Standalone, AppDir: dir, Addr: "127.0.0.1:0",
+		ReadTimeout: 300 * time.Millisecond, IdleTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
+	return srv
+}
+
+// closedWithin reports whether the server closes conn before the deadline.
+func closedWithin(conn net.Conn, d time.Duration) bool {
+	_ = conn.SetReadDeadline(time.Now().Add(d))
+	_, err := io.Copy(io.Discard, conn)
+	var ne net.Error
+	return err == nil || !(errors.As(err, &ne) && ne.Timeout())
+}
+
+func TestTheServerDropsASlowBodyAndIdleConnections(t *testing.T) {
+	srv := startHardened(t)
+	t.Run("a body that trickles in is cut off", func(t *testing.T) {
+		conn, err := net.Dial("tcp", srv.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_, _ = io.WriteString(conn, "POST /api/start HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{")
+		if !closedWithin(conn, 10*time.Second) {
+			t.Fatal("the connection with a half-sent body was still open after 10 s (read timeout 300 ms)")
+		}
+	})
+	t.Run("an idle keep-alive connection is closed", func(t *testing.T) {
+		conn, err := net.Dial("tcp", srv.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_, _ = io.WriteString(conn, "GET /runtime/webhooks/durabletask/instances HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("list answered %d", resp.StatusCode)
+		}
+		if !closedWithin(conn, 10*time.Second) {
+			t.Fatal("the idle keep-alive connection was still open after 10 s (idle timeout 300 ms)")
+		}
+	})
+}
+
+// statusHost starts Nap through the starter with a forged X-Forwarded-Host
+// and returns the host its status URL points at.
+func statusHost(t *testing.T, srv *handler.Server) string {
+	t.Helper()
+	req, _ := http.NewRequest("POST", "http://"+srv.Addr()+"/api/start", nil)
+	req.Header.Set("X-Forwarded-Host", "evil.example")
+	req.Header.Set("X-Forwarded-Proto", "https")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var p struct {
+		StatusQueryGetURI string `json:"statusQueryGetUri"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&p); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := strings.CutPrefix(p.StatusQueryGetURI, "http://")
+	rest, _ = strings.CutPrefix(rest, "https://")
+	host, _, _ := strings.Cut(rest, "/")
+	return host
+}
+
+func TestForwardedHeadersBuildURLsOnlyWhenTrusted(t *testing.T) {
+	t.Run("standalone, a forged X-Forwarded-Host is ignored", func(t *testing.T) {
+		srv := startHardened(t)
+		if h := statusHost(t, srv); h != srv.Addr() {
+			t.Fatalf("the status URL points at %q, want the server's own %q", h, srv.Addr())
+		}
+	})
+	t.Run("standalone behind a proxy the operator trusts, it is followed", func(t *testing.T) {
+		t.Setenv("DURABLETASK_TRUST_FORWARDED_HEADERS", "true")
+		srv := startHardened(t)
+		if h := statusHost(t, srv); h != "evil.example" {
+			t.Fatalf("the status URL points at %q, want the forwarded host", h)
+		}
+	})
+}
