@@ -48,6 +48,12 @@ func WithConcurrency(orchestrations, activities, entities int) RuntimeOption {
 	}
 }
 
+// WithMaxEntityBatchSize bounds the operations an entity runs in one batch
+// (host.json maxEntityOperationBatchSize); zero keeps the default (100).
+func WithMaxEntityBatchSize(n int) RuntimeOption {
+	return func(o *runtimeOptions) { o.engine.MaxEntityBatchSize = n }
+}
+
 // WithMaxOrchestrationActions fails an orchestration execution that takes
 // more than n actions (activity calls, timers, sub-orchestrations, entity
 // messages), as host.json's maxOrchestrationActions does (default 100,000).

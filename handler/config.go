@@ -137,6 +137,20 @@ func concurrency(dt *funcapp.DurableTaskConfig) durable.RuntimeOption {
 	return durable.WithConcurrency(dt.MaxConcurrentOrchestratorFunctions, dt.MaxConcurrentActivityFunctions, dt.MaxConcurrentEntityFunctions)
 }
 
+// limits applies host.json's maxOrchestrationActions, and
+// maxEntityOperationBatchSize when host.json sets it (the engine's own
+// default batch, 100, is smaller than Durable Functions' 5,000 and keeps
+// an entity's batch short).
+func limits(dt *funcapp.DurableTaskConfig) []durable.RuntimeOption {
+	opts := []durable.RuntimeOption{durable.WithMaxOrchestrationActions(dt.MaxOrchestrationActions)}
+	for k := range dt.Raw {
+		if strings.EqualFold(k, "maxEntityOperationBatchSize") {
+			opts = append(opts, durable.WithMaxEntityBatchSize(dt.MaxEntityOperationBatchSize))
+		}
+	}
+	return opts
+}
+
 // retentionKey is this runtime's host.json extension: finished instances
 // older than this TimeSpan are purged automatically.
 const retentionKey = "finishedInstanceRetention"

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -125,4 +127,68 @@ func TestForwardedHeadersBuildURLsOnlyWhenTrusted(t *testing.T) {
 			t.Fatalf("the status URL points at %q, want the forwarded host", h)
 		}
 	})
+}
+
+func TestStartupWarnsAboutSettingsWithoutEffectAndHonoursTheRest(t *testing.T) {
+	dir := writeApp(t, map[string]string{
+		"host.json": `{"version":"2.0","extensions":{"durableTask":{"hubName":"LimitsHub","storageProvider":{"emulator":{}},
+			"extendedSessionsEnabled":true,"maxOrchestrationActions":2}}}`,
+		"Three/function.json": `{"bindings":[{"type":"orchestrationTrigger","direction":"in","name":"context"}]}`,
+		"Tick/function.json":  `{"bindings":[{"type":"activityTrigger","direction":"in","name":"input"}]}`,
+	})
+	a := handler.NewApp()
+	a.Orchestrator("Three", func(ctx *durable.OrchestrationContext) (any, error) {
+		for i := 0; i < 3; i++ {
+			if err := ctx.CallActivity("Tick", i).Await(nil); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	})
+	a.Activity("Tick", durable.ActivityOf(func(context.Context, int) (int, error) { return 0, nil }))
+	logs := &lockedWriter{w: &strings.Builder{}}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	srv, err := handler.Start(t.Context(), a, &handler.Options{Mode: handler.Standalone, AppDir: dir, Addr: "127.0.0.1:0", Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	id, err := srv.Client().StartNew(ctx, "Three", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := srv.Client().WaitForCompletion(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.RuntimeStatus != durable.StatusFailed || !strings.Contains(st.Failure.ErrorMessage, "maxOrchestrationActions") {
+		t.Errorf("maxOrchestrationActions 2 with 3 activities: %s %+v", st.RuntimeStatus, st.Failure)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "extensions.durableTask.extendedSessionsEnabled is not supported") {
+		t.Errorf("no startup warning names extendedSessionsEnabled:\n%s", out)
+	}
+	if !strings.Contains(out, "store=memory") {
+		t.Errorf("the seed's {\"emulator\": {}} did not select the memory store:\n%s", out)
+	}
+}
+
+// lockedWriter serialises writes from the runtime's goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.(*strings.Builder).String()
 }

@@ -84,6 +84,10 @@ func Start(ctx context.Context, app *App, opts *Options) (*Server, error) {
 	}
 	rtOpts := append([]durable.RuntimeOption{durable.WithLogger(log), concurrency(&fa.Host.DurableTask)}, storeOpts...)
 	rtOpts = append(rtOpts, retain...)
+	rtOpts = append(rtOpts, limits(&fa.Host.DurableTask)...)
+	for _, w := range fa.Host.DurableTask.Warnings {
+		log.Warn(w)
+	}
 	rt := durable.NewRuntime(app.reg, store, rtOpts...)
 	s := &Server{app: app, fa: fa, opts: opts, log: log, runtime: rt, key: key}
 	// Behind the host, its forwarding headers are the caller's; standalone,

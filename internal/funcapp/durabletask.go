@@ -28,7 +28,12 @@ const (
 	StorageAzureStorage StorageType = "AzureStorage"
 	StorageSQLite       StorageType = "sqlite"
 	StorageMemory       StorageType = "memory"
+	StorageRedis        StorageType = "Redis"
 )
+
+// DefaultRedisConnectionName is the app setting holding the Redis
+// connection when the seed's storageProvider.redis names none.
+const DefaultRedisConnectionName = "RedisConnection"
 
 // DurableTaskConfig is extensions.durableTask in host.json, with defaults
 // filled in. Durations come from .NET TimeSpan strings.
@@ -60,6 +65,9 @@ type DurableTaskConfig struct {
 	DefaultAsyncRequestSleepTime time.Duration
 	// Tracing is the tracing section, unparsed.
 	Tracing json.RawMessage
+	// Warnings name the keys that were read but have no effect here, for
+	// the startup log (see support.go).
+	Warnings []string
 	// Raw is the whole section as written (after overrides).
 	Raw map[string]any
 }
@@ -67,7 +75,9 @@ type DurableTaskConfig struct {
 // StorageProviderConfig is extensions.durableTask.storageProvider.
 type StorageProviderConfig struct {
 	// Type is the backend, or StorageUnset. Accepted (case-insensitive):
-	// AzureStorage, sqlite, memory, and emulator (an alias of memory).
+	// AzureStorage, sqlite, memory, emulator (an alias of memory) and
+	// Redis; or the Durable Functions 2.0 nested forms {"azureStorage":
+	// {...}}, {"emulator": {}} and {"redis": {...}}.
 	Type StorageType
 	// ConnectionName is the app setting (or identity-based prefix) of
 	// the Azure Storage connection: connectionName, else the obsolete
@@ -114,10 +124,14 @@ func parseDurableTask(s section, settings *Settings) DurableTaskConfig {
 	httpSec := s.child("httpSettings")
 	cfg.DefaultAsyncRequestSleepTime = time.Duration(httpSec.integer("defaultAsyncRequestSleepTimeMilliseconds", 30000, 1, maxInt)) * time.Millisecond
 
-	sp := s.child("storageProvider")
+	sp, typ := storageSection(s.child("storageProvider"))
+	defConn := DefaultConnectionName
+	if typ == StorageRedis {
+		defConn = DefaultRedisConnectionName
+	}
 	cfg.StorageProvider = StorageProviderConfig{
-		Type:                           parseStorageType(sp),
-		ConnectionName:                 sp.str("connectionName", sp.str("connectionStringName", DefaultConnectionName)),
+		Type:                           typ,
+		ConnectionName:                 sp.str("connectionName", sp.str("connectionStringName", defConn)),
 		PartitionCount:                 sp.integer("partitionCount", 4, 1, 16),
 		ControlQueueBatchSize:          sp.integer("controlQueueBatchSize", 32, 1, 32),
 		ControlQueueBufferThreshold:    sp.integer("controlQueueBufferThreshold", 256, 1, 1000),
@@ -127,9 +141,41 @@ func parseDurableTask(s section, settings *Settings) DurableTaskConfig {
 		Path:                           sp.str("path", ""),
 	}
 	if cfg.StorageProvider.ConnectionName == "" {
-		cfg.StorageProvider.ConnectionName = DefaultConnectionName
+		cfg.StorageProvider.ConnectionName = defConn
 	}
+	cfg.Warnings = unsupportedKeys(s)
 	return cfg
+}
+
+// nestedProviders are the Durable Functions 2.0 schema's storageProvider
+// forms, which nest a provider's settings under its name.
+var nestedProviders = []struct {
+	key string
+	typ StorageType
+}{{"azureStorage", StorageAzureStorage}, {"emulator", StorageMemory}, {"redis", StorageRedis}}
+
+// storageSection returns the section holding the provider's settings and
+// the provider: the flat form ({"type": ..., settings}) or a nested one
+// ({"azureStorage": {settings}}). A nested form beside a different type, or
+// two nested forms, is an error.
+func storageSection(sp section) (section, StorageType) {
+	flat := parseStorageType(sp)
+	var found []string
+	out, typ := sp, flat
+	for _, n := range nestedProviders {
+		if _, ok := sp.get(n.key); !ok {
+			continue
+		}
+		found = append(found, n.key)
+		if flat != StorageUnset && flat != n.typ {
+			sp.fail(n.key, nil, fmt.Sprintf("conflicts with storageProvider.type %q: give one provider", flat))
+		}
+		out, typ = sp.child(n.key), n.typ
+	}
+	if len(found) > 1 {
+		sp.fail(found[1], nil, fmt.Sprintf("conflicts with storageProvider.%s: give one provider", found[0]))
+	}
+	return out, typ
 }
 
 func parseStorageType(sp section) StorageType {
@@ -143,8 +189,10 @@ func parseStorageType(sp section) StorageType {
 		return StorageSQLite
 	case "memory", "emulator":
 		return StorageMemory
+	case "redis":
+		return StorageRedis
 	}
-	sp.fail("type", raw, `must be one of "AzureStorage", "sqlite", "memory" (or its alias "emulator")`)
+	sp.fail("type", raw, `must be one of "AzureStorage", "sqlite", "memory" (or its alias "emulator"), "Redis"`)
 	return StorageUnset
 }
 
@@ -202,8 +250,8 @@ func sanitizeHubName(site string) string {
 // StorageChoice is the store a runtime should open, and why.
 type StorageChoice struct {
 	Type StorageType
-	// ConnectionName is the app setting of the Azure Storage connection
-	// (AzureStorage only).
+	// ConnectionName is the app setting of the Azure Storage or Redis
+	// connection.
 	ConnectionName string
 	// Path is the absolute sqlite database file (sqlite only).
 	Path string
@@ -237,6 +285,9 @@ func (c DurableTaskConfig) ResolveStorage(appDir string, settings *Settings) Sto
 	case StorageMemory:
 		return StorageChoice{Type: StorageMemory,
 			Reason: "host.json sets extensions.durableTask.storageProvider.type to memory (nothing survives a restart)"}
+	case StorageRedis:
+		return StorageChoice{Type: StorageRedis, ConnectionName: sp.ConnectionName,
+			Reason: "host.json sets extensions.durableTask.storageProvider to Redis (app setting " + sp.ConnectionName + ")"}
 	}
 	for _, name := range []string{sp.ConnectionName, sp.ConnectionName + "__accountName", sp.ConnectionName + "__queueServiceUri"} {
 		if strings.TrimSpace(settings.Get(name)) != "" {
