@@ -11,7 +11,6 @@ import (
 
 	"github.com/godurable/durablefunctions/bindings"
 	"github.com/godurable/durablefunctions/durable"
-	"github.com/godurable/durablefunctions/internal/mgmtapi"
 )
 
 // HTTPFunc serves an HTTP-triggered function. Write the response to w as in
@@ -117,8 +116,14 @@ func (a *App) claim(name, kind string) {
 type FunctionContext struct {
 	name   string
 	client *durable.Client
-	api    *mgmtapi.API
+	status checkStatuser // the management API's, or the host's in extension mode
 	logger *slog.Logger
+}
+
+// checkStatuser builds check-status responses.
+type checkStatuser interface {
+	CreateCheckStatusResponse(w http.ResponseWriter, r *http.Request, instanceID string)
+	WaitForCompletionOrCreateCheckStatusResponse(w http.ResponseWriter, r *http.Request, instanceID string, timeout, retryInterval time.Duration)
 }
 
 // Name returns the function's name.
@@ -134,12 +139,12 @@ func (fc *FunctionContext) Logger() *slog.Logger { return fc.logger }
 // (the Durable Functions check-status payload) and Location/Retry-After
 // headers.
 func (fc *FunctionContext) CreateCheckStatusResponse(w http.ResponseWriter, r *http.Request, instanceID string) {
-	fc.api.CreateCheckStatusResponse(w, r, instanceID)
+	fc.status.CreateCheckStatusResponse(w, r, instanceID)
 }
 
 // WaitForCompletionOrCreateCheckStatusResponse waits up to timeout for the
 // instance to finish and replies with its output (200), or falls back to the
 // check-status response (202).
 func (fc *FunctionContext) WaitForCompletionOrCreateCheckStatusResponse(w http.ResponseWriter, r *http.Request, instanceID string, timeout, retryInterval time.Duration) {
-	fc.api.WaitForCompletionOrCreateCheckStatusResponse(w, r, instanceID, timeout, retryInterval)
+	fc.status.WaitForCompletionOrCreateCheckStatusResponse(w, r, instanceID, timeout, retryInterval)
 }

@@ -27,6 +27,10 @@ func (s *Server) invoke(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no enabled function named %q", name))
 		return
 	}
+	if k := durableKind(f.Kind()); s.ext != nil && k != 0 {
+		s.ext.ServeInvocation(w, r, f.Name, k)
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxInvocationBytes))
 	if err != nil {
 		writeError(w, http.StatusRequestEntityTooLarge, "invocation body: "+err.Error())
@@ -38,8 +42,15 @@ func (s *Server) invoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	logs := &logCollector{}
-	fc := &FunctionContext{name: f.Name, client: s.runtime.Client(), api: s.api,
-		logger: slog.New(&teeHandler{inner: s.log.Handler(), logs: logs}).With("function", f.Name)}
+	fc := &FunctionContext{name: f.Name, logger: slog.New(&teeHandler{inner: s.log.Handler(), logs: logs}).With("function", f.Name)}
+	if s.ext != nil {
+		if err := s.extensionContext(f, req, fc); err != nil {
+			writeError(w, http.StatusInternalServerError, fmt.Sprintf("function %q: %v", f.Name, err))
+			return
+		}
+	} else {
+		fc.client, fc.status = s.runtime.Client(), s.api
+	}
 	resp, status := s.dispatch(r.Context(), f, req, fc)
 	resp.Logs = logs.lines()
 	writeJSON(w, status, resp)

@@ -83,7 +83,7 @@ func (s *Server) callHTTP(f *funcapp.Function, w http.ResponseWriter, r *http.Re
 }
 
 func (s *Server) standaloneContext(f *funcapp.Function) *FunctionContext {
-	return &FunctionContext{name: f.Name, client: s.runtime.Client(), api: s.api, logger: s.log.With("function", f.Name)}
+	return &FunctionContext{name: f.Name, client: s.runtime.Client(), status: s.api, logger: s.log.With("function", f.Name)}
 }
 
 // describe lists the app's functions, a convenience for people who open the

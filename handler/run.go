@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"github.com/godurable/durablefunctions/durable"
+	"github.com/godurable/durablefunctions/internal/extension"
 	"github.com/godurable/durablefunctions/internal/funcapp"
 	"github.com/godurable/durablefunctions/internal/mgmtapi"
+	"github.com/godurable/durablefunctions/internal/store/sidecar"
 )
 
 // Main runs app with the process's flags and environment until SIGINT or
@@ -50,6 +52,12 @@ type Server struct {
 	http    *http.Server
 	ln      net.Listener
 	key     string // DURABLETASK_EXTENSION_KEY; guards the standalone admin endpoint too
+	// triggers are the timers and queue pollers of standalone mode.
+	triggers *standaloneTriggers
+	// In extension mode: the executor of durable invocations and the
+	// durableClient bindings' clients (runtime, api and fnAPI are nil).
+	ext     *extension.Executor
+	clients *sidecar.Clients
 }
 
 // Start loads the function app in opts.AppDir, checks it against app,
@@ -69,6 +77,14 @@ func Start(ctx context.Context, app *App, opts *Options) (*Server, error) {
 	}
 	if err := app.check(fa); err != nil {
 		return nil, err
+	}
+	mode, err := extension.DetectMode(opts.AppDir, settings.Get)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("durable: mode selected", "mode", mode.Mode.String(), "reason", mode.Reason)
+	if mode.Mode == extension.Extended {
+		return startExtension(app, fa, opts, log)
 	}
 	key := settings.Get("DURABLETASK_EXTENSION_KEY")
 	if opts.Mode == Standalone && key == "" && !isLoopback(opts.Addr) {
@@ -90,6 +106,10 @@ func Start(ctx context.Context, app *App, opts *Options) (*Server, error) {
 	}
 	rt := durable.NewRuntime(app.reg, store, rtOpts...)
 	s := &Server{app: app, fa: fa, opts: opts, log: log, runtime: rt, key: key}
+	if err := s.planTriggers(store); err != nil {
+		_ = store.Close()
+		return nil, err
+	}
 	// Behind the host, its forwarding headers are the caller's; standalone,
 	// anyone could send them, so they count only when the operator says a
 	// proxy in front sets them.
@@ -117,6 +137,7 @@ func Start(ctx context.Context, app *App, opts *Options) (*Server, error) {
 	s.ln = ln
 	s.http = newHTTPServer(s.router(), opts)
 	rt.Start()
+	s.startTriggers()
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http server stopped", "error", err)
@@ -131,12 +152,26 @@ func Start(ctx context.Context, app *App, opts *Options) (*Server, error) {
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // Client returns the app's durable client.
-func (s *Server) Client() *durable.Client { return s.runtime.Client() }
+// In extension mode, where the host's extension owns the task hub, it is
+// nil: clients come with each invocation's durableClient binding.
+func (s *Server) Client() *durable.Client {
+	if s.runtime == nil {
+		return nil
+	}
+	return s.runtime.Client()
+}
 
 // Shutdown stops serving, lets work in flight finish (until ctx ends) and
 // closes the store.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.stopTriggers(ctx)
 	err := s.http.Shutdown(ctx)
+	if s.clients != nil {
+		_ = s.clients.Close()
+	}
+	if s.runtime == nil {
+		return err
+	}
 	if rerr := s.runtime.Close(ctx); err == nil {
 		err = rerr
 	}

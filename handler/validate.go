@@ -2,6 +2,7 @@ package handler
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/godurable/durablefunctions/internal/funcapp"
@@ -93,7 +94,7 @@ func (a *App) check(fa *funcapp.App) error {
 			}
 		}
 	}
-	undeclared("orchestrator", a.reg.Orchestrators(), "orchestrationTrigger")
+	undeclared("orchestrator", slices.DeleteFunc(a.reg.Orchestrators(), isBuiltinOrchestrator), "orchestrationTrigger")
 	undeclared("activity", a.reg.Activities(), "activityTrigger")
 	undeclared("entity", a.reg.Entities(), "entityTrigger")
 	undeclared("HTTP", names(a, a.http), "httpTrigger")

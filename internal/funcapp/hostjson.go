@@ -37,6 +37,8 @@ type HostConfig struct {
 	CustomHandler CustomHandlerConfig
 	// DurableTask is extensions.durableTask.
 	DurableTask DurableTaskConfig
+	// Queues is extensions.queues (queue triggers).
+	Queues QueuesConfig
 	// Raw is the whole host.json with overrides applied, keys as written.
 	Raw map[string]any
 }
@@ -96,6 +98,7 @@ func parseHostConfig(root map[string]any, settings *Settings) (*HostConfig, erro
 	}
 
 	cfg.DurableTask = parseDurableTask(top.child("extensions").child("durableTask"), settings)
+	cfg.Queues = parseQueues(top.child("extensions").child("queues"))
 	if err := p.err(); err != nil {
 		return nil, err
 	}

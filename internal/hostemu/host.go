@@ -36,6 +36,10 @@ type Host struct {
 	// Client sends the requests. The default does not follow redirects,
 	// as the host's client does not.
 	Client *http.Client
+	// RPCBaseURL, when set, makes durableClient bindings the extension's
+	// passthrough form (extension mode): its gRPC endpoint, with
+	// httpBaseUrl the host's management API.
+	RPCBaseURL string
 	// Now is the clock used for sys.UtcNow and trigger metadata.
 	Now func() time.Time
 	// NewID returns invocation ids, sys.RandGuid values and message ids.

@@ -177,6 +177,14 @@ func (h *Host) inputValues(f *funcapp.Function) map[string]any {
 // with the shape the Durable Functions extension gives it.
 func (h *Host) durableClientValue() string {
 	base := h.Origin + "/runtime/webhooks/durabletask"
+	if h.RPCBaseURL != "" {
+		b, _ := marshal(map[string]any{
+			"taskHubName": h.App.Host.DurableTask.HubName, "connectionName": "Storage",
+			"rpcBaseUrl": h.RPCBaseURL, "httpBaseUrl": base,
+			"requiredQueryStringParameters": "code=systemkey", "maxGrpcMessageSizeInBytes": 4 << 20,
+		})
+		return string(b)
+	}
 	inst := base + "/instances/INSTANCEID"
 	b, _ := marshal(map[string]any{
 		"taskHubName": h.App.Host.DurableTask.HubName,
