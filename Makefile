@@ -6,7 +6,7 @@ BENCHTIME ?= 1x
 ADDR      ?=
 APP       ?= samples
 
-.PHONY: help build test unit bench lint run clean azurite
+.PHONY: help build test unit bench lint run clean azurite redis chromium
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -21,11 +21,17 @@ lint: ## gofmt and go vet
 unit: ## fast tests only (no Azurite, no child processes)
 	$(GO) test -short $(PKGS)
 
-test: lint azurite ## everything CI runs: lint, all tests (starts Azurite itself)
+test: lint azurite chromium redis ## everything CI runs: lint, all tests (starts Azurite and redis-server itself)
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 
 azurite: ## install the pinned Azurite (tools/azurite, project-local) for the Azure Storage tests
 	npm ci --prefix tools/azurite --no-audit --no-fund --loglevel=error
+
+chromium: ## install Chromium (Debian's package) for the dashboard's browser tests
+	command -v chromium || (apt-get update && apt-get install -y chromium)
+
+redis: ## install redis-server and redis-cli (Debian package) for the Redis store tests, unless present
+	command -v redis-server >/dev/null && command -v redis-cli >/dev/null || (apt-get update && apt-get install -y redis-server)
 
 bench: ## hot-path benchmarks (replay, dispatch, store commits)
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

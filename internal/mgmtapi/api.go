@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/godurable/durablefunctions/durable"
+	"github.com/godurable/durablefunctions/internal/dashboard"
 )
 
 // DefaultBasePath is where the Functions host serves the management API,
@@ -177,6 +178,9 @@ func (a *API) routes() *chi.Mux {
 		// hub is already primary.
 		w.WriteHeader(http.StatusOK)
 	})
+
+	// The dashboard page, under the same key check as the routes above.
+	m.Mount("/ui", dashboard.New())
 	return m
 }
 

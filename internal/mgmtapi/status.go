@@ -201,32 +201,48 @@ func payloadMember(v json.RawMessage) json.RawMessage {
 // transformHistory shapes history as the Durable Functions status API
 // shows it: event types by name; OrchestratorStarted/Completed left out;
 // each TaskScheduled and SubOrchestrationInstanceCreated folded into its
-// completion (FunctionName, ScheduledTime, Input); ExecutionStarted's Name
-// as FunctionName; EventId, IsPlayed, TimerId and TaskScheduledId dropped;
-// Input only with showInput, Result only with showOutput.
+// completion (FunctionName, ScheduledTime, Input) and kept, without its
+// Version, while it has none (an activity or sub-orchestration still
+// running); ExecutionStarted's Name as FunctionName; EventId, IsPlayed,
+// TimerId and TaskScheduledId dropped; Input only with showInput, Result
+// only with showOutput. Beyond Durable Functions, a sub-orchestration's
+// completion names its child in InstanceId, so that clients (the
+// dashboard) can link to it.
 func transformHistory(events []*durable.HistoryEvent, showInput, showOutput bool) []json.RawMessage {
 	type scheduled struct {
-		name  string
-		time  time.Time
-		input string
+		name, input, instanceID string
+		time                    time.Time
 	}
 	tasks := map[int]scheduled{}
 	orchestrations := map[int]scheduled{}
+	completedTasks := map[int]bool{}
+	completedOrchestrations := map[int]bool{}
 	for _, e := range events {
 		switch e.EventType {
 		case history.TaskScheduled:
-			tasks[e.EventID] = scheduled{e.Name, e.Timestamp, e.Input}
+			tasks[e.EventID] = scheduled{e.Name, e.Input, "", e.Timestamp}
 		case history.SubOrchestrationInstanceCreated:
-			orchestrations[e.EventID] = scheduled{e.Name, e.Timestamp, e.Input}
+			orchestrations[e.EventID] = scheduled{e.Name, e.Input, e.InstanceID, e.Timestamp}
+		case history.TaskCompleted, history.TaskFailed:
+			completedTasks[e.TaskScheduledID] = true
+		case history.SubOrchestrationInstanceCompleted, history.SubOrchestrationInstanceFailed:
+			completedOrchestrations[e.TaskScheduledID] = true
 		}
 	}
 	out := make([]json.RawMessage, 0, len(events))
 	for _, e := range events {
 		var from map[int]scheduled
 		switch e.EventType {
-		case history.OrchestratorStarted, history.OrchestratorCompleted,
-			history.TaskScheduled, history.SubOrchestrationInstanceCreated:
+		case history.OrchestratorStarted, history.OrchestratorCompleted:
 			continue
+		case history.TaskScheduled:
+			if completedTasks[e.EventID] {
+				continue
+			}
+		case history.SubOrchestrationInstanceCreated:
+			if completedOrchestrations[e.EventID] {
+				continue
+			}
 		case history.TaskCompleted, history.TaskFailed:
 			from = tasks
 		case history.SubOrchestrationInstanceCompleted, history.SubOrchestrationInstanceFailed:
@@ -244,6 +260,8 @@ func transformHistory(events []*durable.HistoryEvent, showInput, showOutput bool
 			name, _ := o.get("Name")
 			o.del("Name", "OrchestrationInstance", "ParentInstance", "Version", "Tags")
 			o.set("FunctionName", name)
+		case history.TaskScheduled, history.SubOrchestrationInstanceCreated:
+			o.del("Version")
 		}
 		if from != nil {
 			o.del("TaskScheduledId", "Input")
@@ -252,6 +270,9 @@ func transformHistory(events []*durable.HistoryEvent, showInput, showOutput bool
 				o.set("ScheduledTime", quote(s.time.UTC().Format(historyTimeLayout)))
 				if s.input != "" {
 					o.set("Input", quote(s.input))
+				}
+				if s.instanceID != "" {
+					o.set("InstanceId", quote(s.instanceID))
 				}
 			}
 		}
