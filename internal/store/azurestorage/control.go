@@ -836,11 +836,15 @@ func (s *Store) CreateInstance(ctx context.Context, start *history.Event, opts s
 		return nil
 	}
 	if st := statusOf(err); st == 409 || st == 412 {
-		if sen, rerr := s.readSentinel(ctx, id); rerr == nil && slices.Contains(sen.consumed, env.ID) {
-			return nil // a worker already started it and wrote the row
+		now, _ := s.readInstance(ctx, id)
+		if sen, rerr := s.readSentinel(ctx, id); rerr == nil && slices.Contains(sen.consumed, env.ID) &&
+			now != nil && now.inst.ExecutionID == execID {
+			// A worker already started our execution and wrote the row.
+			// The row must be ours: a worker that consumed our message as a
+			// duplicate of a racing create's also marks it consumed.
+			return nil
 		}
 		s.withdraw(ctx, part, msgID, pop)
-		now, _ := s.readInstance(ctx, id)
 		status := history.StatusPending
 		if now != nil {
 			status = now.inst.Status
