@@ -21,6 +21,8 @@ type Client struct {
 	reg   *Registry
 	eng   *engine.Engine
 	clock store.Clock
+	// version is stamped on instances started without WithVersion.
+	version string
 }
 
 // StartOption configures StartNew.
@@ -29,6 +31,7 @@ type StartOption interface{ applyStart(*startOptions) }
 type startOptions struct {
 	instanceID string
 	startAt    time.Time
+	version    string
 }
 
 type startOptionFunc func(*startOptions)
@@ -63,16 +66,21 @@ func (c *Client) StartNew(ctx context.Context, name string, input any, opts ...S
 	if err != nil {
 		return "", fmt.Errorf("durable: input of %q cannot be encoded as JSON: %w", name, err)
 	}
-	return id, c.create(ctx, name, id, js, o.startAt)
+	version := o.version
+	if version == "" {
+		version = c.version
+	}
+	return id, c.create(ctx, name, id, js, o.startAt, version)
 }
 
-func (c *Client) create(ctx context.Context, name, id, input string, startAt time.Time) error {
+func (c *Client) create(ctx context.Context, name, id, input string, startAt time.Time, version string) error {
 	now := c.clock.Now()
 	var sched *time.Time
 	if !startAt.IsZero() {
 		sched = &startAt
 	}
 	start := history.NewExecutionStarted(now, name, id, engine.NewExecutionID(), input, nil, sched)
+	start.Version = version
 	err := c.be.CreateInstance(ctx, start, store.CreateOptions{VisibleAt: startAt})
 	if errors.Is(err, store.ErrInstanceExists) {
 		return fmt.Errorf("%w: %q", ErrInstanceExists, id)
@@ -102,15 +110,7 @@ func (c *Client) GetStatus(ctx context.Context, instanceID string, opts ...Statu
 	if err != nil {
 		return nil, err
 	}
-	st := statusFrom(inst)
-	if o.history {
-		h, err := c.be.GetHistory(ctx, instanceID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, fmt.Errorf("durable: instance %q: read history: %w", instanceID, err)
-		}
-		st.History = h
-	}
-	return st, nil
+	return c.fullStatus(ctx, inst, o.history)
 }
 
 func (c *Client) instance(ctx context.Context, id string) (*store.Instance, error) {
@@ -278,13 +278,13 @@ func (c *Client) Restart(ctx context.Context, instanceID string, newInstanceID b
 	} else if !inst.Status.IsTerminal() {
 		return "", &InvalidStateError{InstanceID: instanceID, Operation: "restart", Status: inst.Status}
 	}
-	input := inst.Input
+	input, version := inst.Input, c.version
 	if h, err := c.be.GetHistory(ctx, instanceID); err == nil {
 		if st := firstStarted(h); st != nil {
-			input = st.Input
+			input, version = st.Input, st.Version // a restart runs the version it ran
 		}
 	}
-	return id, c.create(ctx, inst.Name, id, input, time.Time{})
+	return id, c.create(ctx, inst.Name, id, input, time.Time{}, version)
 }
 
 func firstStarted(h []*history.Event) *history.Event {
@@ -353,10 +353,15 @@ func (c *Client) WaitForCompletion(ctx context.Context, instanceID string) (*Sta
 		if c.eng != nil {
 			changed = c.eng.Changed(instanceID)
 		}
-		st, err := c.GetStatus(ctx, instanceID)
+		// Polls read the row alone; the finished status gets its version.
+		var st *Status
+		inst, err := c.instance(ctx, instanceID)
+		if err == nil {
+			st = statusFrom(inst)
+		}
 		if err == nil && st.IsFinished() {
 			c.forget(instanceID, changed)
-			return st, nil
+			return c.fullStatus(ctx, inst, false)
 		}
 		if err != nil && !errors.Is(err, ErrInstanceNotFound) {
 			c.forget(instanceID, changed)

@@ -24,6 +24,7 @@ type CallOption interface{ applyCall(*callOptions) }
 type callOptions struct {
 	retry      *replay.RetryPolicy
 	instanceID string
+	version    string
 }
 
 type callOptionFunc func(*callOptions)

@@ -99,11 +99,12 @@ func (ctx *OrchestrationContext) CallActivity(name string, input any, opts ...Ca
 }
 
 // CallSubOrchestrator starts the named orchestrator as a child and returns
-// its pending output. WithInstanceID chooses the child's id. An
+// its pending output. WithInstanceID chooses the child's id, WithVersion
+// its version (else the runtime's default version). An
 // [Orchestrator] handle has the compiler check the name and types.
 func (ctx *OrchestrationContext) CallSubOrchestrator(name string, input any, opts ...CallOption) Task {
 	o := applyCallOptions(opts)
-	return Task{ctx.c.CallSubOrchestrator(name, o.instanceID, input, o.retry)}
+	return Task{ctx.c.CallSubOrchestratorVersion(name, o.instanceID, o.version, input, o.retry)}
 }
 
 // CreateTimer returns a durable timer that fires at fireAt.

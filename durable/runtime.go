@@ -106,7 +106,7 @@ func NewRuntime(reg *Registry, st *Store, opts ...RuntimeOption) *Runtime {
 	}
 	// Activities get the client, so it exists before the engine that runs
 	// them: an activity redelivered at startup can already use it.
-	client := &Client{be: be, reg: reg, clock: o.engine.Clock}
+	client := &Client{be: be, reg: reg, clock: o.engine.Clock, version: o.engine.Versioning.Version}
 	client.eng = engine.New(be, executor{r: reg, log: log, clock: o.engine.Clock, client: client}, o.engine)
 	return &Runtime{reg: reg, store: be, engine: client.eng, client: client}
 }

@@ -55,6 +55,9 @@ type Status struct {
 	CreatedAt        time.Time
 	LastUpdatedAt    time.Time
 	ParentInstanceID string
+	// Version is the version the instance's current execution was started
+	// with ("" when none). GetStatus sets it; ListInstances leaves it empty.
+	Version string
 	// History is set when requested with WithHistory.
 	History []*HistoryEvent
 }

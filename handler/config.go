@@ -140,9 +140,13 @@ func concurrency(dt *funcapp.DurableTaskConfig) durable.RuntimeOption {
 // limits applies host.json's maxOrchestrationActions, and
 // maxEntityOperationBatchSize when host.json sets it (the engine's own
 // default batch, 100, is smaller than Durable Functions' 5,000 and keeps
-// an entity's batch short).
+// an entity's batch short), and the versioning keys when host.json sets
+// any of them.
 func limits(dt *funcapp.DurableTaskConfig) []durable.RuntimeOption {
 	opts := []durable.RuntimeOption{durable.WithMaxOrchestrationActions(dt.MaxOrchestrationActions)}
+	if v, ok := versioning(dt); ok {
+		opts = append(opts, durable.WithVersioning(v))
+	}
 	for k := range dt.Raw {
 		if strings.EqualFold(k, "maxEntityOperationBatchSize") {
 			opts = append(opts, durable.WithMaxEntityBatchSize(dt.MaxEntityOperationBatchSize))
@@ -172,4 +176,17 @@ func retention(dt *funcapp.DurableTaskConfig) ([]durable.RuntimeOption, error) {
 		return []durable.RuntimeOption{durable.WithRetention(d)}, nil
 	}
 	return nil, nil
+}
+
+// versioning turns host.json's defaultVersion, versionMatchStrategy and
+// versionFailureStrategy into the runtime's versioning (funcapp has
+// checked their values).
+func versioning(dt *funcapp.DurableTaskConfig) (durable.Versioning, bool) {
+	c := dt.Versioning
+	if !c.Enabled {
+		return durable.Versioning{}, false
+	}
+	match, _ := durable.ParseVersionMatchStrategy(c.MatchStrategy)
+	fail, _ := durable.ParseVersionFailureStrategy(c.FailureStrategy)
+	return durable.Versioning{DefaultVersion: c.DefaultVersion, MatchStrategy: match, FailureStrategy: fail}, true
 }

@@ -36,7 +36,8 @@ const usage = `usage:
   durablefunc init [--module PATH] [--replace CHECKOUT] [DIR]
   durablefunc new --kind KIND --name NAME [--app DIR] [--route R] [--queue Q] [--eventhub E] [--schedule CRON] [--force]
   durablefunc kinds
-  durablefunc history export INSTANCE_ID [--app DIR] [--db FILE] [--out FILE]`
+  durablefunc history export INSTANCE_ID [--app DIR] [--db FILE] [--out FILE]
+  durablefunc replay-check [--app DIR | --db FILE | --azure CONN --hub NAME | --dir DIR] [--pkg PACKAGE]`
 
 func run(args []string, out io.Writer) error {
 	if len(args) == 0 {
@@ -54,6 +55,8 @@ func run(args []string, out io.Writer) error {
 		return newFunction(args[1:], out)
 	case "history":
 		return historyCommand(args[1:], out)
+	case "replay-check":
+		return replayCheckCommand(args[1:], out)
 	}
 	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
 }

@@ -49,8 +49,11 @@ type Options struct {
 	// Retention, when positive, purges instances that finished longer ago
 	// than this, in the background.
 	Retention time.Duration
-	Logger    *slog.Logger
-	Clock     store.Clock
+	// Versioning stamps and checks orchestration versions (host.json
+	// defaultVersion, versionMatchStrategy, versionFailureStrategy).
+	Versioning Versioning
+	Logger     *slog.Logger
+	Clock      store.Clock
 }
 
 // Engine runs dispatchers over a backend.

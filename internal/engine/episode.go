@@ -25,6 +25,7 @@ func (ep *episode) run(events []*history.Event) {
 	}, replay.Options{
 		MaxTimerInterval: ep.e.opts.MaxTimerInterval, LongTimerInterval: ep.e.opts.LongTimerInterval,
 		Logger: ep.e.log, MaxActions: ep.e.opts.MaxOrchestrationActions,
+		DefaultVersion: ep.e.opts.Versioning.Version,
 	})
 	if res.CustomStatusSet {
 		ep.inst.CustomStatus = res.CustomStatus
@@ -82,6 +83,10 @@ func (ep *episode) startChild(created *history.Event, execID string) {
 	start := history.NewExecutionStarted(ep.now, created.Name, created.InstanceID, execID, created.Input,
 		&history.ParentInstance{Name: inst.Name, TaskScheduleID: created.EventID,
 			OrchestrationInstance: &history.OrchestrationInstance{InstanceID: inst.InstanceID, ExecutionID: inst.ExecutionID}}, nil)
+	start.Version = created.Version
+	if parent := startedEvent(ep.hist); parent != nil {
+		start.ParentInstance.Version = parent.Version
+	}
 	ep.out.Messages = append(ep.out.Messages, store.Message{InstanceID: created.InstanceID, Event: start})
 }
 
@@ -146,6 +151,7 @@ func (ep *episode) continueAsNew(res *replay.Result) {
 	if old != nil {
 		start.ParentInstance = old.ParentInstance
 		start.Generation = old.Generation + 1
+		start.Version = old.Version // the next execution keeps its version
 	}
 	ep.replace, ep.hist, ep.appended = true, nil, nil
 	inst.ExecutionID, inst.Status, inst.Input, inst.Output, inst.Failure = execID, history.StatusContinuedAsNew, res.NewInput, "", nil

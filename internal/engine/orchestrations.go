@@ -91,6 +91,9 @@ func (e *Engine) processOrchestration(wi *store.OrchestrationWorkItem) (*store.O
 		cp := *wi.Instance
 		ep.inst = &cp
 	}
+	if c, retry, decided := ep.checkVersion(); decided {
+		return c, retry
+	}
 	if retry, wait := ep.outOfOrder(); wait {
 		return nil, retry
 	}
@@ -256,7 +259,7 @@ func (ep *episode) apply(msgs []*store.Message) {
 		if m.ExecutionID != "" && m.ExecutionID != ep.inst.ExecutionID {
 			continue // for an execution that is over (e.g. a canceled timer)
 		}
-		if m.DequeueCount >= ep.e.opts.MaxDequeueCount {
+		if m.DequeueCount >= ep.e.opts.MaxDequeueCount && ep.e.poisonable() {
 			ep.poison(m)
 			continue
 		}
@@ -343,6 +346,15 @@ func completedTasks(hist []*history.Event) []bool {
 		}
 	}
 	return done
+}
+
+// poisonable reports whether redelivered messages fail their instance.
+// Not while versioning rejects work: every store counts a rejected
+// delivery as a delivery, so an instance that waited for a worker of its
+// version would be failed by that worker as soon as it got it.
+func (e *Engine) poisonable() bool {
+	v := e.opts.Versioning
+	return !v.Enabled || v.Match == MatchNone || v.Failure != RejectMismatch
 }
 
 func (ep *episode) poison(m *store.Message) {

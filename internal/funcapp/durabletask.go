@@ -63,6 +63,9 @@ type DurableTaskConfig struct {
 	// httpSettings.defaultAsyncRequestSleepTimeMilliseconds (30s): the
 	// Retry-After hint of check-status responses.
 	DefaultAsyncRequestSleepTime time.Duration
+	// Versioning is defaultVersion, versionMatchStrategy and
+	// versionFailureStrategy.
+	Versioning VersioningConfig
 	// Tracing is the tracing section, unparsed.
 	Tracing json.RawMessage
 	// Warnings name the keys that were read but have no effect here, for
@@ -96,6 +99,48 @@ type StorageProviderConfig struct {
 	Path string
 }
 
+// VersioningConfig is Durable Functions' orchestration versioning.
+type VersioningConfig struct {
+	// Enabled is true when host.json sets any of the three keys.
+	Enabled bool
+	// DefaultVersion is stamped on new orchestrations and is the version
+	// this worker runs.
+	DefaultVersion string
+	// MatchStrategy is None, Strict or CurrentOrOlder (the default).
+	MatchStrategy string
+	// FailureStrategy is Reject (the default) or Fail.
+	FailureStrategy string
+}
+
+// parseVersioning reads the versioning keys; values are checked here so
+// that a typo fails at startup rather than changing which work runs.
+func parseVersioning(s section) VersioningConfig {
+	v := VersioningConfig{
+		DefaultVersion:  s.str("defaultVersion", ""),
+		MatchStrategy:   oneOf(s, "versionMatchStrategy", "CurrentOrOlder", "None", "Strict", "CurrentOrOlder"),
+		FailureStrategy: oneOf(s, "versionFailureStrategy", "Reject", "Reject", "Fail"),
+	}
+	for _, k := range []string{"defaultVersion", "versionMatchStrategy", "versionFailureStrategy"} {
+		if _, ok := s.get(k); ok {
+			v.Enabled = true
+		}
+	}
+	return v
+}
+
+// oneOf returns key's value spelled as in choices (matched
+// case-insensitively), def when it is absent.
+func oneOf(s section, key, def string, choices ...string) string {
+	got := s.str(key, def)
+	for _, c := range choices {
+		if strings.EqualFold(got, c) {
+			return c
+		}
+	}
+	s.fail(key, got, fmt.Sprintf("must be one of %s", strings.Join(choices, ", ")))
+	return def
+}
+
 var hubNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{2,44}$`)
 
 // parseDurableTask types the durableTask section; problems go to s.p.
@@ -121,6 +166,7 @@ func parseDurableTask(s section, settings *Settings) DurableTaskConfig {
 	default:
 		s.fail("overridableExistingInstanceStates", states, `must be "NonRunningStates" or "AnyState"`)
 	}
+	cfg.Versioning = parseVersioning(s)
 	httpSec := s.child("httpSettings")
 	cfg.DefaultAsyncRequestSleepTime = time.Duration(httpSec.integer("defaultAsyncRequestSleepTimeMilliseconds", 30000, 1, maxInt)) * time.Millisecond
 

@@ -17,6 +17,7 @@ var honoured = map[string]bool{
 	"maxconcurrentactivityfunctions": true, "maxconcurrentorchestratorfunctions": true,
 	"maxconcurrententityfunctions": true, "maxentityoperationbatchsize": true,
 	"maxorchestrationactions": true,
+	"defaultversion":          true, "versionmatchstrategy": true, "versionfailurestrategy": true,
 	// Graceful shutdown and rolling back a failed entity operation are
 	// what this runtime always does: true is honoured, false is warned.
 	"usegracefulshutdown": true, "rollbackentityoperationsonexceptions": true,
@@ -44,9 +45,6 @@ var unsupported = map[string]string{
 	"entitymessagereorderwindowinminutes":   "the reorder window is fixed at 30 minutes",
 	"useapplease":                           "there is no app lease: every process serving the hub works",
 	"appleaseoptions":                       "there is no app lease",
-	"defaultversion":                        "orchestration versioning is not built yet",
-	"versionmatchstrategy":                  "orchestration versioning is not built yet",
-	"versionfailurestrategy":                "orchestration versioning is not built yet",
 	"localrpcendpointenabled":               "the management API is served by the app itself",
 	"maxgrpcmessagesizeinbytes":             "applies to the host's Durable extension (extension mode)",
 	"grpchttpclienttimeout":                 "applies to the host's Durable extension (extension mode)",

@@ -33,6 +33,16 @@ func TestEveryDurableTaskKeyIsHonouredOrWarnedAbout(t *testing.T) {
 		{member: `"maxConcurrentEntityFunctions":5`, effect: func(c *DurableTaskConfig) bool { return c.MaxConcurrentEntityFunctions == 5 }},
 		{member: `"maxEntityOperationBatchSize":7`, effect: func(c *DurableTaskConfig) bool { return c.MaxEntityOperationBatchSize == 7 }},
 		{member: `"maxOrchestrationActions":9`, effect: func(c *DurableTaskConfig) bool { return c.MaxOrchestrationActions == 9 }},
+		{member: `"defaultVersion":"1.0"`, effect: func(c *DurableTaskConfig) bool {
+			v := c.Versioning
+			return v.Enabled && v.DefaultVersion == "1.0" && v.MatchStrategy == "CurrentOrOlder" && v.FailureStrategy == "Reject"
+		}},
+		{member: `"versionMatchStrategy":"strict"`, effect: func(c *DurableTaskConfig) bool {
+			return c.Versioning.Enabled && c.Versioning.MatchStrategy == "Strict"
+		}},
+		{member: `"versionFailureStrategy":"Fail"`, effect: func(c *DurableTaskConfig) bool {
+			return c.Versioning.Enabled && c.Versioning.FailureStrategy == "Fail"
+		}},
 		{member: `"useGracefulShutdown":true`, effect: func(*DurableTaskConfig) bool { return true }},
 		{member: `"storageProvider":{"partitionCount":2,"controlQueueBatchSize":8,"controlQueueVisibilityTimeout":"00:02:00","workItemQueueVisibilityTimeout":"00:03:00","maxQueuePollingInterval":"00:00:05"}`,
 			effect: func(c *DurableTaskConfig) bool {
@@ -55,9 +65,6 @@ func TestEveryDurableTaskKeyIsHonouredOrWarnedAbout(t *testing.T) {
 		{member: `"storeInputsInOrchestrationHistory":true`, warned: "storeInputsInOrchestrationHistory"},
 		{member: `"entityMessageReorderWindowInMinutes":5`, warned: "entityMessageReorderWindowInMinutes"},
 		{member: `"useAppLease":true`, warned: "useAppLease"},
-		{member: `"defaultVersion":"1.0"`, warned: "defaultVersion"},
-		{member: `"versionMatchStrategy":"Strict"`, warned: "versionMatchStrategy"},
-		{member: `"versionFailureStrategy":"Fail"`, warned: "versionFailureStrategy"},
 		{member: `"noSuchSetting":1`, warned: "noSuchSetting"},
 		{member: `"storageProvider":{"azureStorage":{"trackingStoreConnectionStringName":"T","trackingStoreNamePrefix":"p"}}`, warned: "storageProvider.azureStorage.trackingStoreConnectionStringName"},
 		{member: `"storageProvider":{"controlQueueBufferThreshold":64}`, warned: "storageProvider.controlQueueBufferThreshold"},

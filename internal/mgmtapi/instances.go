@@ -97,7 +97,7 @@ func waitParams(w http.ResponseWriter, r *http.Request) (timeout, interval time.
 	return timeout, interval, true, true
 }
 
-// startOrchestration serves POST orchestrators/{functionName}[/{instanceId}].
+// startOrchestration serves POST orchestrators/{functionName}[/{instanceId}][?version=].
 func (a *API) startOrchestration(w http.ResponseWriter, r *http.Request) {
 	name, err := pathParam(r, "functionName")
 	if err != nil || name == "" {
@@ -111,6 +111,11 @@ func (a *API) startOrchestration(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		opts = append(opts, durable.WithInstanceID(id))
+	}
+	// Durable Functions' API has no way to choose a version; ?version=
+	// does, else the runtime's defaultVersion applies.
+	if v := r.URL.Query().Get("version"); v != "" {
+		opts = append(opts, durable.WithVersion(v))
 	}
 	timeout, interval, wait, ok := waitParams(w, r)
 	if !ok {

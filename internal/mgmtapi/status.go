@@ -28,6 +28,9 @@ type InstanceStatus struct {
 	Output          json.RawMessage `json:"output"`
 	CreatedTime     string          `json:"createdTime"`
 	LastUpdatedTime string          `json:"lastUpdatedTime"`
+	// Version is the orchestration version, only when the instance has
+	// one (Durable Functions' payload has no such member otherwise).
+	Version string `json:"version,omitempty"`
 	// HistoryEvents is present only when history was asked for.
 	HistoryEvents *[]json.RawMessage `json:"historyEvents,omitempty"`
 }
@@ -54,6 +57,7 @@ func (a *API) statusJSON(st *durable.Status, v statusView) *InstanceStatus {
 		Output:          toJSON(string(st.Output)),
 		CreatedTime:     formatStatusTime(st.CreatedAt),
 		LastUpdatedTime: formatStatusTime(st.LastUpdatedAt),
+		Version:         st.Version,
 	}
 	if v.showInput {
 		out.Input = toJSON(string(st.Input))

@@ -54,6 +54,12 @@ func (c *Context) callActivity(name string, input any) *Task {
 // with its output. An empty instanceID gets a deterministic one derived from
 // this execution.
 func (c *Context) CallSubOrchestrator(name, instanceID string, input any, retry *RetryPolicy) *Task {
+	return c.CallSubOrchestratorVersion(name, instanceID, "", input, retry)
+}
+
+// CallSubOrchestratorVersion is CallSubOrchestrator for a child started
+// with version ("" for Options.DefaultVersion).
+func (c *Context) CallSubOrchestratorVersion(name, instanceID, version string, input any, retry *RetryPolicy) *Task {
 	if c.exiting {
 		return c.inert()
 	}
@@ -67,6 +73,7 @@ func (c *Context) CallSubOrchestrator(name, instanceID string, input any, retry 
 		t := c.newTask(kindSubOrchestration)
 		t.name = name
 		t.instanceID = instanceID
+		t.version = c.subOrchestrationVersion(version)
 		if t.instanceID == "" {
 			t.instanceID = fmt.Sprintf("%s:%d", c.ExecutionID(), c.seq)
 		}

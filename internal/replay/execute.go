@@ -40,6 +40,9 @@ type Options struct {
 	// DefaultMaxActions. An execution that goes past it fails, instead of
 	// growing memory without bound.
 	MaxActions int
+	// DefaultVersion is the version sub-orchestrations start with when
+	// the call names none (host.json defaultVersion).
+	DefaultVersion string
 }
 
 // DefaultMaxActions is Durable Functions' default maxOrchestrationActions.

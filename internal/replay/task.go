@@ -68,6 +68,7 @@ type Task struct {
 
 	fireAt     time.Time // timers
 	instanceID string    // sub-orchestrations and entities
+	version    string    // sub-orchestrations
 	eventName  string    // EventSent name when not "op" (lock releases)
 	retry      *retryState
 	canceled   bool
@@ -201,7 +202,9 @@ func (t *Task) actionEvent(ts time.Time) *history.Event {
 	case kindTimer:
 		return history.NewTimerCreated(ts, t.id, t.fireAt)
 	case kindSubOrchestration:
-		return history.NewSubOrchestrationCreated(ts, t.id, t.name, t.instanceID, t.input)
+		e := history.NewSubOrchestrationCreated(ts, t.id, t.name, t.instanceID, t.input)
+		e.Version = t.version
+		return e
 	case kindEntityCall, kindSignal:
 		name := EntityOperationEvent
 		if t.eventName != "" {
