@@ -28,7 +28,7 @@ func startExtension(app *App, fa *funcapp.App, opts *Options, log *slog.Logger) 
 	s := &Server{app: app, fa: fa, opts: opts, log: log}
 	s.ext = extension.NewExecutor(app.reg, extension.Options{
 		Logger: log,
-		Replay: replay.Options{MaxActions: fa.Host.DurableTask.MaxOrchestrationActions},
+		Replay: replay.Options{MaxActions: fa.Host.DurableTask.MaxOrchestrationActions, DefaultVersion: fa.Host.DurableTask.Versioning.DefaultVersion},
 	})
 	s.clients = &sidecar.Clients{Registry: app.reg}
 	ln, err := net.Listen("tcp", opts.Addr)
