@@ -56,7 +56,9 @@ type Status struct {
 	LastUpdatedAt    time.Time
 	ParentInstanceID string
 	// Version is the version the instance's current execution was started
-	// with ("" when none). GetStatus sets it; ListInstances leaves it empty.
+	// with ("" when none). GetStatus sets it when the runtime has a default
+	// version (host.json defaultVersion) or WithHistory is asked for, since
+	// it is read from the history; ListInstances leaves it empty.
 	Version string
 	// History is set when requested with WithHistory.
 	History []*HistoryEvent
