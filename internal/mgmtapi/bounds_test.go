@@ -30,3 +30,22 @@ func TestStartAndWaitBoundsItsTimeoutAndPollingInterval(t *testing.T) {
 		})
 	}
 }
+
+// JSON that is not UTF-8 would be stored and later break every strict JSON
+// client reading GET /instances: it is refused where it comes in.
+func TestJSONThatIsNotUTF8IsRefusedWith400(t *testing.T) {
+	e := newEnv(t)
+	start := e.do(t, post(base+"/orchestrators/WaitForEvent/utf8"))
+	if start.Status != http.StatusAccepted {
+		t.Fatalf("start: %s", start)
+	}
+	bad := "\"caf\xe9\""
+	for _, r := range []request{
+		{method: "POST", path: "/orchestrators/Echo", body: bad, header: map[string]string{"Content-Type": "application/json"}},
+		{method: "POST", path: "/instances/utf8/raiseEvent/Go", body: bad, header: map[string]string{"Content-Type": "application/json"}},
+	} {
+		if got := e.do(t, r); got.Status != http.StatusBadRequest || !strings.Contains(string(got.Body), "UTF-8") {
+			t.Errorf("%s %s with invalid UTF-8: %s, want 400 naming UTF-8", r.method, r.path, got)
+		}
+	}
+}

@@ -70,6 +70,8 @@ func (a *API) clientError(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusBadRequest, "The "+unknown.Kind+" function '"+unknown.Name+"' doesn't exist.", err.Error())
 	case errors.Is(err, durable.ErrInvalidInstanceID):
 		writeError(w, http.StatusBadRequest, "The instance id is not valid.", err.Error())
+	case errors.Is(err, durable.ErrInvalidInput):
+		writeError(w, http.StatusBadRequest, "The JSON in the request is not valid UTF-8 JSON.", err.Error())
 	case errors.Is(err, durable.ErrInvalidQuery), errors.Is(err, durable.ErrInvalidEntityID):
 		writeError(w, http.StatusBadRequest, "The query is not valid (check the continuation token).", err.Error())
 	case errors.As(err, &tooBig):
