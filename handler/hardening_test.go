@@ -192,3 +192,23 @@ func (l *lockedWriter) String() string {
 	defer l.mu.Unlock()
 	return l.w.(*strings.Builder).String()
 }
+
+func TestAMethodAFunctionDoesNotAcceptGets405WithAllow(t *testing.T) {
+	srv := startHardened(t)
+	resp, err := http.Get("http://" + srv.Addr() + "/api/start")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST" {
+		t.Fatalf("GET on a POST-only function: %d, Allow %q; want 405 and Allow: POST", resp.StatusCode, resp.Header.Get("Allow"))
+	}
+	missing, err := http.Get("http://" + srv.Addr() + "/api/nothing-here")
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing.Body.Close()
+	if missing.StatusCode != http.StatusNotFound {
+		t.Fatalf("a path no function serves: %d, want 404", missing.StatusCode)
+	}
+}

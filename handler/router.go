@@ -65,6 +65,11 @@ func (s *Server) requireKey(next http.Handler) http.Handler {
 func (s *Server) serveHTTPFunction(w http.ResponseWriter, r *http.Request) {
 	f, params, ok := s.fa.MatchHTTP(r.Method, r.URL.Path)
 	if !ok {
+		if allowed := s.allowedMethods(r.URL.Path); len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			writeError(w, http.StatusMethodNotAllowed, "the function at "+r.URL.Path+" does not accept "+r.Method+"; it accepts "+strings.Join(allowed, ", "))
+			return
+		}
 		writeError(w, http.StatusNotFound, "no function serves "+r.Method+" "+r.URL.Path)
 		return
 	}
@@ -113,4 +118,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"Message": msg})
+}
+
+// allowedMethods lists the methods some HTTP function accepts at path.
+func (s *Server) allowedMethods(path string) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+		if _, _, ok := s.fa.MatchHTTP(m, path); ok {
+			out = append(out, m)
+		}
+	}
+	return out
 }

@@ -139,7 +139,7 @@ func TestBadRequestsGetJSONErrorsAndChangeNothing(t *testing.T) {
 		badRequest{name: "signalling an unknown entity", method: "POST", path: apiPath + "/entities/NoSuchEntity/x?op=add", contentType: "application/json", body: "1", want: 400, mention: "NoSuchEntity"},
 		badRequest{name: "an unknown management route", method: "GET", path: apiPath + "/nothing-here", want: 404},
 		badRequest{name: "an unknown app route", method: "GET", path: "/api/nothing-here", want: 404},
-		badRequest{name: "HttpStart with a method it does not serve", method: "GET", path: "/api/orchestrators/HelloSequence", want: 404},
+		badRequest{name: "HttpStart with a method it does not serve", method: "GET", path: "/api/orchestrators/HelloSequence", want: 405},
 		badRequest{name: "invoking an unknown function by hand", method: "POST", path: "/admin/functions/NoSuchFunction", contentType: "application/json", body: `{"input":"x"}`, want: 404, mention: "NoSuchFunction"},
 		badRequest{name: "invoking an HTTP function by hand", method: "POST", path: "/admin/functions/HttpStart", contentType: "application/json", body: `{"input":"x"}`, want: 400, mention: "HttpStart"},
 		badRequest{name: "invoking an orchestrator by hand", method: "POST", path: "/admin/functions/HelloSequence", contentType: "application/json", body: `{"input":"x"}`, want: 400, mention: "HelloSequence"},
