@@ -66,7 +66,8 @@
 //	POST   instances/{instanceId}/restart                  restart (?restartWithNewInstanceId=true by default)
 //	POST   entities/{name}/{key}?op=                       signal an entity (DELETE: the operation "delete")
 //	GET    entities/{name}/{key}                           read an entity's state ($ is the empty key)
-//	GET    entities[/{name}]                               list entities (?fetchState, lastOperationTimeFrom/To, top)
+//	GET    entities[/{name}]                               list entities (state is null unless ?fetchState=true, as in Durable Functions; lastOperationTimeFrom/To, top)
+//	GET    ui/                                             the dashboard
 //
 // Query parameter names match case-insensitively. Lists are paged: pass the
 // x-ms-continuation-token response header back as a request header to get
