@@ -9,7 +9,11 @@ import (
 
 // retain purges finished instances older than the retention period, every
 // tenth of the period (at least once a minute, at most once an hour), until
-// ctx ends.
+// ctx ends. Each pass is one purge by completion time: stores find those
+// instances from an index (SQLite: its finished rows by completion time)
+// and delete them in bounded batches, so a pass costs what it deletes,
+// not the size of the hub, and holds up starts and commits for one batch
+// at most.
 func (e *Engine) retain(ctx context.Context) {
 	period := e.opts.Retention
 	every := min(max(period/10, time.Minute), time.Hour)

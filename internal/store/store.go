@@ -83,14 +83,22 @@ type Store interface {
 	// GetHistory returns the history of an instance's current execution, or
 	// ErrNotFound.
 	GetHistory(ctx context.Context, instanceID string) ([]*history.Event, error)
-	// ListInstances returns one page of instances matching q, ordered by
-	// creation time then id, and a token for the next page ("" when none).
+	// ListInstances returns one page of instances matching q and a token
+	// for the next page ("" when none). A page costs the same wherever it
+	// lies, so its order is one an index serves: by id for a query with an
+	// InstanceIDPrefix or for OnlyEntities, else by creation time then id
+	// (a store whose instance table is ordered by id alone, like Azure
+	// Storage's, lists every query by id). Paging through returns every
+	// instance that matched throughout exactly once; a page may hold fewer
+	// than PageSize instances and still have a token.
 	ListInstances(ctx context.Context, q *Query) (*Page, error)
 	// PurgeInstance deletes an instance's row, history and queued messages.
 	// It returns ErrNotFound when there is no such instance.
 	PurgeInstance(ctx context.Context, instanceID string) error
 	// PurgeInstances deletes every finished instance matching f and returns
-	// how many it deleted.
+	// how many it deleted. It deletes in bounded batches, so that other
+	// calls are not held up for the whole purge; a purge that fails part
+	// way returns how many it deleted so far.
 	PurgeInstances(ctx context.Context, f *PurgeFilter) (int, error)
 
 	// Close releases the store's resources; blocked Next calls return

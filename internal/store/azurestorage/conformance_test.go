@@ -18,5 +18,6 @@ func TestConformance(t *testing.T) {
 			_ = s.Close()
 			return openTest(t, cfg)
 		},
+		ListsByID: true,
 	})
 }

@@ -4,10 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
 
 	"github.com/godurable/durablefunctions/internal/history"
@@ -71,198 +72,168 @@ func (s *Store) GetHistory(ctx context.Context, instanceID string) ([]*history.E
 	return hs.events, nil
 }
 
-// instanceFilter builds the server-side part of a query.
-func instanceFilter(kind store.InstanceKind, prefix string, from, to string, statuses []history.RuntimeStatus) string {
-	var parts []string
-	if prefix != "" {
-		pk := EscapeKey(prefix)
-		parts = append(parts, "PartitionKey ge "+odataString(pk)+" and PartitionKey lt "+odataString(pk+"\uffff"))
-	}
-	switch kind {
+// The Instances table has one row per instance, keyed by the escaped
+// instance id. The table service can serve its rows only in key order,
+// so every page is in PartitionKey order, as the Durable Task Framework's
+// provider pages; filters are evaluated by the service and paging uses the
+// service's own continuation keys, so a page costs the same wherever it
+// lies. See docs/azure-storage.md.
+
+// maxListRequests bounds the queries one page makes: the service may
+// return short or empty segments (it stops at 1,000 rows, after 5 s or at
+// a partition boundary), and a page asks for more until it is full or
+// this many segments were read. Then it ends short, with a token.
+const maxListRequests = 4
+
+// summaryColumns are the Instances columns read without payloads.
+const summaryColumns = "PartitionKey,RowKey,Name,RuntimeStatus,CreatedTime,LastUpdatedTime,CompletedTime,ScheduledStartTime,ExecutionId,FailureDetails,ParentInstanceId,ParentExecutionId,FailureDetailsBlobName"
+
+// filterBuilder collects OData conditions.
+type filterBuilder []string
+
+func (f *filterBuilder) add(cond string) { *f = append(*f, cond) }
+
+func (f filterBuilder) String() string { return strings.Join(f, " and ") }
+
+func (f *filterBuilder) kind(k store.InstanceKind) {
+	switch k {
 	case store.OnlyEntities:
-		parts = append(parts, "PartitionKey ge '@' and PartitionKey lt 'A'")
+		f.add("PartitionKey ge '@' and PartitionKey lt 'A'")
+	case store.OnlyOrchestrations:
+		f.add("(PartitionKey lt '@' or PartitionKey ge 'A')")
 	}
-	if from != "" {
-		parts = append(parts, "CreatedTime ge datetime'"+from+"'")
-	}
-	if to != "" {
-		parts = append(parts, "CreatedTime le datetime'"+to+"'")
-	}
-	if len(statuses) > 0 {
-		var or []string
-		for _, st := range statuses {
-			or = append(or, "RuntimeStatus eq "+odataString(st.String()))
-		}
-		parts = append(parts, "("+strings.Join(or, " or ")+")")
-	}
-	return strings.Join(parts, " and ")
 }
 
-// scanInstances reads every Instances row matching filter.
-func (s *Store) scanInstances(ctx context.Context, filter string, payloads bool) ([]*store.Instance, error) {
+func (f *filterBuilder) prefix(prefix string) {
+	if prefix != "" {
+		pk := EscapeKey(prefix)
+		f.add("PartitionKey ge " + odataString(pk) + " and PartitionKey lt " + odataString(pk+"\uffff"))
+	}
+}
+
+func (f *filterBuilder) created(from, to time.Time) {
+	if !from.IsZero() {
+		f.add("CreatedTime ge datetime'" + formatTime(from) + "'")
+	}
+	if !to.IsZero() {
+		f.add("CreatedTime le datetime'" + formatTime(to) + "'")
+	}
+}
+
+func (f *filterBuilder) statuses(statuses []history.RuntimeStatus) {
+	if len(statuses) == 0 {
+		return
+	}
+	or := make([]string, len(statuses))
+	for i, st := range statuses {
+		or[i] = "RuntimeStatus eq " + odataString(st.String())
+	}
+	f.add("(" + strings.Join(or, " or ") + ")")
+}
+
+// listFilter is the server-side filter of q: all of it.
+func listFilter(q *store.Query) string {
+	var f filterBuilder
+	f.kind(q.Kind)
+	f.prefix(q.InstanceIDPrefix)
+	f.created(q.CreatedFrom, q.CreatedTo)
+	f.statuses(q.Statuses)
+	return f.String()
+}
+
+// segment is one query response of the Instances table.
+type segment struct {
+	entities          []map[string]any
+	nextPart, nextRow string
+	more              bool
+}
+
+// querySegment reads one segment of at most top rows (0: the service's
+// limit) matching filter, starting at the continuation keys (none: the
+// start).
+func (s *Store) querySegment(ctx context.Context, filter, sel string, top int, part, row string) (*segment, error) {
 	opts := &aztables.ListEntitiesOptions{}
 	if filter != "" {
 		opts.Filter = &filter
 	}
-	if !payloads {
-		sel := "PartitionKey,RowKey,Name,RuntimeStatus,CreatedTime,LastUpdatedTime,CompletedTime,ScheduledStartTime,ExecutionId,FailureDetails,ParentInstanceId,ParentExecutionId,FailureDetailsBlobName"
+	if sel != "" {
 		opts.Select = &sel
 	}
-	pager := s.instancesT.NewListEntitiesPager(opts)
-	var out []*store.Instance
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
+	if top > 0 {
+		opts.Top = to.Ptr(int32(top))
+	}
+	if part != "" {
+		opts.NextPartitionKey = &part
+	}
+	if row != "" {
+		opts.NextRowKey = &row
+	}
+	resp, err := s.instancesT.NewListEntitiesPager(opts).NextPage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	seg := &segment{entities: make([]map[string]any, 0, len(resp.Entities))}
+	for _, raw := range resp.Entities {
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err != nil {
 			return nil, err
 		}
-		for _, raw := range page.Entities {
-			var m map[string]any
-			if err := json.Unmarshal(raw, &m); err != nil {
-				return nil, err
-			}
-			if payloads {
-				if err := s.restoreLarge(ctx, m); err != nil {
-					return nil, err
-				}
-			}
-			out = append(out, entityToInstance(m))
-		}
+		seg.entities = append(seg.entities, m)
 	}
-	return out, nil
+	if resp.NextPartitionKey != nil {
+		seg.nextPart = *resp.NextPartitionKey
+	}
+	if resp.NextRowKey != nil {
+		seg.nextRow = *resp.NextRowKey
+	}
+	seg.more = seg.nextPart != "" || seg.nextRow != ""
+	return seg, nil
 }
 
-// ListInstances returns one page of instances ordered by creation time,
-// then id. The table is ordered by id, so each page scans the rows
-// created at or after the page's start (filters are applied on the
-// server where the table service can).
+// ListInstances returns one page of instances in PartitionKey (escaped
+// id) order, filtered by the table service, resuming at the service's
+// continuation keys. A page may be short and still have a token.
 func (s *Store) ListInstances(ctx context.Context, q *store.Query) (*store.Page, error) {
 	if err := s.checkOpen(); err != nil {
 		return nil, err
 	}
-	cur, hasCur, err := storekit.DecodeToken(q.ContinuationToken)
+	if q == nil {
+		q = &store.Query{}
+	}
+	part, row, _, err := storekit.DecodeTableToken(q.ContinuationToken)
 	if err != nil {
 		return nil, err
 	}
-	from := ""
-	if !q.CreatedFrom.IsZero() {
-		from = formatTime(q.CreatedFrom)
+	sel := ""
+	if !q.WithPayloads {
+		sel = summaryColumns
 	}
-	if hasCur && (q.CreatedFrom.IsZero() || cur.CreatedAt.After(q.CreatedFrom)) {
-		from = formatTime(cur.CreatedAt)
-	}
-	to := ""
-	if !q.CreatedTo.IsZero() {
-		to = formatTime(q.CreatedTo)
-	}
-	rows, err := s.scanInstances(ctx, instanceFilter(q.Kind, q.InstanceIDPrefix, from, to, q.Statuses), q.WithPayloads)
-	if err != nil {
-		return nil, fmt.Errorf("azurestorage: list instances: %w", err)
-	}
-	rows = slices.DeleteFunc(rows, func(in *store.Instance) bool {
-		return !storekit.QueryMatches(q, in) || (hasCur && !cur.After(in))
-	})
-	slices.SortFunc(rows, storekit.CompareInstances)
 	size := storekit.PageSize(q)
-	page := &store.Page{Instances: rows}
-	if len(rows) > size {
-		page.Instances = rows[:size]
-		last := rows[size-1]
-		page.ContinuationToken = storekit.EncodeToken(storekit.Cursor{CreatedAt: last.CreatedAt, InstanceID: last.InstanceID})
-	}
-	if page.Instances == nil {
-		page.Instances = []*store.Instance{}
-	}
-	return page, nil
-}
-
-// PurgeInstance deletes an instance's history (sentinel first), its
-// large-message blobs and then its row. Messages still on the queues are
-// dropped when they arrive (the instance no longer exists).
-func (s *Store) PurgeInstance(ctx context.Context, instanceID string) error {
-	if err := s.checkOpen(); err != nil {
-		return err
-	}
-	row, err := s.readInstance(ctx, instanceID)
-	if err != nil {
-		return fmt.Errorf("azurestorage: purge %q: %w", instanceID, err)
-	}
-	if row == nil {
-		sen, err := s.readSentinel(ctx, instanceID)
+	filter := listFilter(q)
+	page := &store.Page{Instances: []*store.Instance{}}
+	for range maxListRequests {
+		seg, err := s.querySegment(ctx, filter, sel, size-len(page.Instances), part, row)
 		if err != nil {
-			return fmt.Errorf("azurestorage: purge %q: %w", instanceID, err)
+			return nil, fmt.Errorf("azurestorage: list instances: %w", err)
 		}
-		if !sen.exists {
-			return fmt.Errorf("azurestorage: purge %q: %w", instanceID, store.ErrNotFound)
+		for _, m := range seg.entities {
+			if q.WithPayloads {
+				if err := s.restoreLarge(ctx, m); err != nil {
+					return nil, fmt.Errorf("azurestorage: list instances: %w", err)
+				}
+			}
+			if in := entityToInstance(m); storekit.QueryMatches(q, in) {
+				page.Instances = append(page.Instances, in)
+			}
 		}
-	}
-	return s.purge(ctx, instanceID)
-}
-
-func (s *Store) purge(ctx context.Context, instanceID string) error {
-	s.forgetCached(instanceID)
-	defer s.forgetCached(instanceID)
-	if _, err := s.deleteHistory(ctx, instanceID); err != nil {
-		return fmt.Errorf("azurestorage: purge %q: history: %w", instanceID, err)
-	}
-	if err := s.deleteBlobs(ctx, EscapeKey(instanceID)+"/"); err != nil {
-		return fmt.Errorf("azurestorage: purge %q: blobs: %w", instanceID, err)
-	}
-	if _, err := s.instancesT.DeleteEntity(ctx, EscapeKey(instanceID), "", nil); err != nil && !isCode(err, 404) {
-		return fmt.Errorf("azurestorage: purge %q: row: %w", instanceID, err)
-	}
-	s.dropBuffered(ctx, instanceID)
-	return nil
-}
-
-// dropBuffered deletes the messages this process holds for a purged
-// instance; a work item holding it loses its lock.
-func (s *Store) dropBuffered(ctx context.Context, instanceID string) {
-	s.mu.Lock()
-	st := s.insts[instanceID]
-	var drop []*qmsg
-	if st != nil {
-		drop = st.msgs
-		for _, q := range drop {
-			delete(s.byMsgID, q.msgID)
+		if !seg.more {
+			return page, nil
 		}
-		delete(s.insts, instanceID)
-	}
-	s.mu.Unlock()
-	s.deleteMsgs(ctx, drop)
-}
-
-// PurgeInstances purges every finished instance matching f.
-func (s *Store) PurgeInstances(ctx context.Context, f *store.PurgeFilter) (int, error) {
-	if err := s.checkOpen(); err != nil {
-		return 0, err
-	}
-	statuses := storekit.PurgeStatuses(f)
-	from, to := "", ""
-	if !f.CreatedFrom.IsZero() {
-		from = formatTime(f.CreatedFrom)
-	}
-	if !f.CreatedTo.IsZero() {
-		to = formatTime(f.CreatedTo)
-	}
-	rows, err := s.scanInstances(ctx, instanceFilter(f.Kind, "", from, to, statuses), false)
-	if err != nil {
-		return 0, fmt.Errorf("azurestorage: purge instances: %w", err)
-	}
-	slices.SortFunc(rows, storekit.CompareInstances)
-	n := 0
-	for _, in := range rows {
-		if !storekit.PurgeMatches(f, statuses, in) {
-			continue
-		}
-		if f.MaxInstances > 0 && n >= f.MaxInstances {
+		part, row = seg.nextPart, seg.nextRow
+		if len(page.Instances) >= size {
 			break
 		}
-		if err := s.purge(ctx, in.InstanceID); err != nil {
-			return n, err
-		}
-		n++
 	}
-	return n, nil
+	page.ContinuationToken = storekit.EncodeTableToken(part, row)
+	return page, nil
 }
-
-var _ store.Store = (*Store)(nil)

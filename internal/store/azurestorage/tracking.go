@@ -319,48 +319,4 @@ func (s *Store) finalSentinel(ctx context.Context, instanceID, execID string, le
 	return m, nil
 }
 
-// deleteHistory deletes every History row of an instance, the sentinel
-// first (so that a half-deleted history is never repaired back).
-func (s *Store) deleteHistory(ctx context.Context, instanceID string) (bool, error) {
-	pk := EscapeKey(instanceID)
-	if _, err := s.historyT.DeleteEntity(ctx, pk, sentinelRowKey, nil); err != nil && !isCode(err, 404) {
-		return false, err
-	}
-	filter := "PartitionKey eq " + odataString(pk)
-	sel := "PartitionKey,RowKey"
-	pager := s.historyT.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter, Select: &sel})
-	var keys []string
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return false, err
-		}
-		for _, raw := range page.Entities {
-			var m map[string]any
-			if json.Unmarshal(raw, &m) == nil {
-				keys = append(keys, getString(m, "RowKey"))
-			}
-		}
-	}
-	for len(keys) > 0 {
-		n := min(len(keys), 100)
-		var acts []aztables.TransactionAction
-		for _, rk := range keys[:n] {
-			b, _ := json.Marshal(map[string]any{"PartitionKey": pk, "RowKey": rk})
-			acts = append(acts, aztables.TransactionAction{ActionType: aztables.TransactionTypeDelete, Entity: b})
-		}
-		if _, err := s.historyT.SubmitTransaction(ctx, acts, nil); err != nil {
-			// A row deleted meanwhile fails the batch: fall back to
-			// one-by-one deletes.
-			for _, rk := range keys[:n] {
-				if _, err := s.historyT.DeleteEntity(ctx, pk, rk, nil); err != nil && !isCode(err, 404) {
-					return false, err
-				}
-			}
-		}
-		keys = keys[n:]
-	}
-	return true, nil
-}
-
 var errNoRow = errors.New("no row")

@@ -36,13 +36,15 @@ func (s *Store) GetHistory(ctx context.Context, instanceID string) ([]*history.E
 	return storekit.CloneEvents(in.history), nil
 }
 
-// ListInstances returns one page of matching rows in (CreatedAt, id)
-// order.
+// ListInstances returns one page of matching rows in the order the
+// contract gives q: by id for key-ordered queries (an id prefix, entities
+// only), else by (CreatedAt, id). The store keeps no index; it filters and
+// sorts every row.
 func (s *Store) ListInstances(ctx context.Context, q *store.Query) (*store.Page, error) {
 	if q == nil {
 		q = &store.Query{}
 	}
-	cur, resume, err := storekit.DecodeToken(q.ContinuationToken)
+	cur, resume, err := storekit.ResumeCursor(q)
 	if err != nil {
 		return nil, err
 	}
@@ -56,13 +58,12 @@ func (s *Store) ListInstances(ctx context.Context, q *store.Query) (*store.Page,
 		}
 	}
 	s.mu.Unlock()
-	slices.SortFunc(all, storekit.CompareInstances)
+	slices.SortFunc(all, storekit.Compare(q))
 	size := storekit.PageSize(q)
 	page := &store.Page{}
 	if len(all) > size {
 		all = all[:size]
-		last := all[size-1]
-		page.ContinuationToken = storekit.EncodeToken(storekit.Cursor{CreatedAt: last.CreatedAt, InstanceID: last.InstanceID})
+		page.ContinuationToken = storekit.EncodeToken(storekit.CursorAfter(q, all[size-1]))
 	}
 	page.Instances = make([]*store.Instance, len(all))
 	for i, row := range all {

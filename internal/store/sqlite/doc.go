@@ -40,4 +40,28 @@
 // The in-memory queue mirror grows with the number of queued messages and
 // activity requests (including far-future timers), not with the number of
 // instances.
+//
+// # Management at scale
+//
+// Queries and purges cost the same whatever the hub's size (listsql.go,
+// purgesql.go; docs/benchmarks.md has the figures):
+//
+//   - A page reads one range of an index in its order, with a LIMIT:
+//     (created_at, id) for plain and time-window queries, (status,
+//     created_at, id) once per status for status filters (the ranges are
+//     merged), the id key for an id prefix and for entities (those pages
+//     are in id order). Continuation tokens hold the last row's key and
+//     resume with a row-value comparison, which is one index range.
+//   - A purge by filter reads its candidates from the status index (or,
+//     for the retention purge, a partial index of finished rows by
+//     completion time) a batch at a time on a reader connection and
+//     deletes each batch in a writer request of its own, sized to hold the
+//     writer for about 10 ms. Starts and commits wait for one batch at
+//     most.
+//   - Databases run with auto_vacuum=INCREMENTAL, and a purge gives the
+//     pages it freed back to the file system in bounded steps. An
+//     existing file without it is converted at Open when it is at most
+//     256 MiB; a larger one keeps its free pages for later writes.
+//   - The WAL is bounded during bulk writes, not only after them: see
+//     checkpointer.
 package sqlite

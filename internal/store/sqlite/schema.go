@@ -58,6 +58,19 @@ CREATE TABLE activities (
 	event         BLOB NOT NULL
 );
 `,
+	// 2: management queries and purges served by indexes. The status
+	// index gains id so that a page of one status resumes by a row-value
+	// range; the partial finished index holds only finished rows (running
+	// ones are rewritten at every commit and stay out of it), so that the
+	// retention purge reads only what it deletes. Rows that finished with
+	// no completion time get their last update, the time
+	// storekit.FinishedAt gives them anyway.
+	`
+DROP INDEX instances_status;
+CREATE INDEX instances_status ON instances (status, created_at, id);
+UPDATE instances SET completed_at = last_updated_at WHERE completed_at = 0 AND status IN (1, 3, 4, 5);
+CREATE INDEX instances_finished ON instances (completed_at, id) WHERE completed_at <> 0;
+`,
 }
 
 // migrate brings the database to the latest schema version, one

@@ -10,6 +10,7 @@ import (
 // connection, so transactions reuse them).
 type writerStmts struct {
 	selStatus, upsertRow, delRow      *sql.Stmt
+	delRowIf                          *sql.Stmt
 	delHistory, insHistory            *sql.Stmt
 	insMsg, delMsg, delMsgsOf, updMsg *sql.Stmt
 	bumpMsg                           *sql.Stmt
@@ -34,6 +35,7 @@ func (w *writerStmts) prepare(ctx context.Context, db *sql.DB) error {
 		&w.selStatus:  `SELECT status FROM instances WHERE id = ?`,
 		&w.upsertRow:  `INSERT OR REPLACE INTO instances (` + instanceColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		&w.delRow:     `DELETE FROM instances WHERE id = ?`,
+		&w.delRowIf:   `DELETE FROM instances WHERE id = ? AND status = ? AND created_at = ?`,
 		&w.delHistory: `DELETE FROM history WHERE instance_id = ?`,
 		&w.insHistory: `INSERT INTO history (instance_id, seq, execution_id, event) VALUES (?,?,?,?)`,
 		&w.insMsg:     `INSERT INTO messages (id, instance_id, execution_id, visible_at, due_at, dequeue_count, event) VALUES (?,?,?,?,?,?,?)`,

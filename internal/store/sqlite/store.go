@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/godurable/durablefunctions/internal/history"
@@ -25,6 +26,8 @@ type config struct {
 	synchronous string
 	busyTimeout time.Duration
 	readers     int
+	// Tests lower these: see checkpointer and prepareVacuum.
+	walLimit, convertLimit int64
 }
 
 // WithClock makes the store tell time by c (tests use a virtual clock).
@@ -68,6 +71,13 @@ type Store struct {
 	checkpointDone chan struct{}
 	nextMsgID      int64 // writer-owned id counters
 	nextActID      int64
+	incremental    bool // auto_vacuum=INCREMENTAL: reclaim can free pages
+
+	walFull     atomic.Bool // the writer is to restart the WAL; see checkpointer
+	walPressure atomic.Bool // bulk requests wait; see checkpointer
+	walKick     chan struct{}
+	walLimit    int64
+	pageSize    int64
 }
 
 var _ store.Store = (*Store)(nil)
@@ -75,7 +85,8 @@ var _ store.Store = (*Store)(nil)
 // Open opens (creating it and its parent directories if needed) the
 // database file at path, migrates its schema and loads its queues.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
-	cfg := config{clock: store.SystemClock{}, synchronous: "NORMAL", busyTimeout: 10 * time.Second, readers: 4}
+	cfg := config{clock: store.SystemClock{}, synchronous: "NORMAL", busyTimeout: 10 * time.Second, readers: 4,
+		walLimit: defaultWALLimit, convertLimit: defaultConvertLimit}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -90,6 +101,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", cfg.busyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(OFF)")
 	q.Add("_pragma", "wal_autocheckpoint(0)") // see checkpointer
+	q.Add("_pragma", "cache_size(-32768)")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
 	wdb, err := sql.Open("sqlite", dsn)
@@ -107,13 +119,21 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		ops:            make(chan *op, 1024),
 		writerDone:     make(chan struct{}),
 		checkpointDone: make(chan struct{}),
+		walLimit:       cfg.walLimit,
+		walKick:        make(chan struct{}, 1),
 	}
 	s.q = memqueue.New(&s.mu, cfg.clock)
 	fail := func(err error) (*Store, error) {
 		_ = s.closeDBs()
 		return nil, fmt.Errorf("sqlite store %s: %w", path, err)
 	}
+	if s.incremental, err = prepareVacuum(ctx, wdb, cfg.convertLimit); err != nil {
+		return fail(err)
+	}
 	if err := migrate(ctx, wdb); err != nil {
+		return fail(err)
+	}
+	if err := wdb.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&s.pageSize); err != nil {
 		return fail(err)
 	}
 	rq := url.Values{}

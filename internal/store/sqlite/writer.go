@@ -19,6 +19,10 @@ type op struct {
 	// database failed; the transaction is lost).
 	apply func(b *batch) (effect func(), refused, dbErr error)
 	done  chan error // nil when nobody waits
+	// bulk requests (a purge batch, a vacuum step) run in a transaction
+	// of their own, so that requests queued meanwhile wait for one of
+	// them at most, not for one plus the next.
+	bulk bool
 }
 
 // batch is the state of one writer transaction.
@@ -79,25 +83,51 @@ func (s *Store) submit(ctx context.Context, o *op) error {
 	return <-o.done
 }
 
-// writer applies queued requests, as many per transaction as are waiting.
+// writer applies queued requests, as many per transaction as are waiting
+// (a bulk request alone, after those queued before it).
 func (s *Store) writer() {
 	defer close(s.writerDone)
-	for first := range s.ops {
-		ops := []*op{first}
-	drain:
-		for len(ops) < maxBatch {
+	var held *op // a bulk request that ended a gather
+	for {
+		first := held
+		if first == nil {
+			var ok bool
 			select {
-			case o, ok := <-s.ops:
+			case first, ok = <-s.ops:
 				if !ok {
-					break drain
+					return
 				}
-				ops = append(ops, o)
-			default:
-				break drain
+			case <-s.walKick: // idle: the checkpointer waits for us
+				s.restartWAL()
+				continue
 			}
 		}
+		var ops []*op
+		ops, held = s.gather(first)
 		s.run(ops)
+		s.restartWAL()
 	}
+}
+
+// gather returns the requests of one transaction: first and those queued
+// behind it, up to maxBatch or a bulk request, which it holds back.
+func (s *Store) gather(first *op) (ops []*op, held *op) {
+	ops = []*op{first}
+	for !first.bulk && len(ops) < maxBatch {
+		select {
+		case o, ok := <-s.ops:
+			if !ok {
+				return ops, nil
+			}
+			if o.bulk {
+				return ops, o
+			}
+			ops = append(ops, o)
+		default:
+			return ops, nil
+		}
+	}
+	return ops, nil
 }
 
 // run applies ops in one transaction; if that fails, it retries them one

@@ -1,10 +1,7 @@
 package storekit
 
 import (
-	"encoding/base64"
-	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -102,49 +99,48 @@ func PurgeMatches(f *store.PurgeFilter, statuses []history.RuntimeStatus, inst *
 	return true
 }
 
-// Cursor is the position a continuation token encodes: the last instance
-// of the previous page, in (CreatedAt, InstanceID) order.
-type Cursor struct {
-	CreatedAt  time.Time
-	InstanceID string
+// KeyOrdered reports whether q lists in instance-id order: a query with an
+// id prefix, or for entities only, is answered from a key range, which
+// serves id order at the same cost wherever the page lies. Other queries
+// list in (CreatedAt, id) order.
+func KeyOrdered(q *store.Query) bool {
+	return q.InstanceIDPrefix != "" || q.Kind == store.OnlyEntities
 }
 
-const tokenVersion = "1"
-
-// EncodeToken returns the continuation token that resumes after c.
-func EncodeToken(c Cursor) string {
-	raw := tokenVersion + ":" + strconv.FormatInt(c.CreatedAt.UnixNano(), 10) + ":" + c.InstanceID
-	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+// IDRange returns the instance-id range [lo, hi) a key-ordered query
+// covers (hi "" is unbounded), and false when no id can match.
+// UTF-8 never holds the byte 0xFF, so prefix+"\xff" bounds every id that
+// starts with prefix.
+func IDRange(q *store.Query) (lo, hi string, ok bool) {
+	lo = q.InstanceIDPrefix
+	if lo != "" {
+		hi = lo + "\xff"
+	}
+	switch q.Kind {
+	case store.OnlyEntities:
+		lo, hi = max(lo, "@"), minBound(hi, "A")
+	case store.OnlyOrchestrations:
+		if strings.HasPrefix(lo, "@") {
+			return "", "", false
+		}
+	}
+	return lo, hi, hi == "" || lo < hi
 }
 
-// DecodeToken parses a continuation token. The empty token is the start
-// (ok false). A token this package did not make fails with
-// store.ErrInvalidQuery.
-func DecodeToken(token string) (c Cursor, ok bool, err error) {
-	if token == "" {
-		return Cursor{}, false, nil
+// minBound is the lower of two exclusive upper bounds, "" meaning none.
+func minBound(a, b string) string {
+	if a == "" {
+		return b
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return Cursor{}, false, fmt.Errorf("%w: malformed continuation token", store.ErrInvalidQuery)
-	}
-	parts := strings.SplitN(string(raw), ":", 3)
-	if len(parts) != 3 || parts[0] != tokenVersion {
-		return Cursor{}, false, fmt.Errorf("%w: malformed continuation token", store.ErrInvalidQuery)
-	}
-	ns, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil {
-		return Cursor{}, false, fmt.Errorf("%w: malformed continuation token", store.ErrInvalidQuery)
-	}
-	return Cursor{CreatedAt: time.Unix(0, ns).UTC(), InstanceID: parts[2]}, true, nil
+	return min(a, b)
 }
 
-// After reports whether inst comes after cursor c in list order.
-func (c Cursor) After(inst *store.Instance) bool {
-	if !inst.CreatedAt.Equal(c.CreatedAt) {
-		return inst.CreatedAt.After(c.CreatedAt)
+// Compare returns the order q's pages are in.
+func Compare(q *store.Query) func(a, b *store.Instance) int {
+	if KeyOrdered(q) {
+		return CompareIDs
 	}
-	return inst.InstanceID > c.InstanceID
+	return CompareInstances
 }
 
 // CompareInstances orders instances by creation time, then id.
@@ -154,3 +150,7 @@ func CompareInstances(a, b *store.Instance) int {
 	}
 	return strings.Compare(a.InstanceID, b.InstanceID)
 }
+
+// CompareIDs orders instances by id (bytewise, as SQLite's BINARY
+// collation does).
+func CompareIDs(a, b *store.Instance) int { return strings.Compare(a.InstanceID, b.InstanceID) }

@@ -22,6 +22,12 @@ type Factory struct {
 	// process restart would. Nil for stores that do not persist; the
 	// restart tests are then skipped.
 	Reopen func(t *testing.T, old store.Store, clock store.Clock) store.Store
+	// ListsByID says that the store lists every query in instance-id
+	// order, the only order its instance table can serve a page in at a
+	// cost independent of the hub's size (Azure Storage). Other stores
+	// list key-ordered queries (an id prefix, entities only) by id and
+	// the rest by creation time, then id.
+	ListsByID bool
 }
 
 // Run runs the conformance suite against f's stores.
@@ -37,7 +43,9 @@ func Run(t *testing.T, f Factory) {
 		{"WorkItems", workItemTests},
 		{"Activities", activityTests},
 		{"Queries", queryTests},
+		{"Paging", pagingTests},
 		{"Purge", purgeTests},
+		{"PurgeByFilter", purgeFilterTests},
 		{"Lifecycle", lifecycleTests},
 		{"Restart", restartTests},
 	}
