@@ -50,7 +50,7 @@ func main() {
 }
 
 func run() error {
-	storeName := flag.String("store", "sqlite", "store: sqlite, memory or azurestorage")
+	storeName := flag.String("store", "sqlite", "store: sqlite, memory, azurestorage or redis")
 	scenarios := flag.String("scenarios", "sequence,fanout,latency", "comma-separated scenarios")
 	n := flag.Int("n", 2000, "sequence: number of orchestrations")
 	k := flag.Int("k", 1, "sequence: activities per orchestration")
@@ -135,6 +135,8 @@ func openStore(ctx context.Context, name, path string) (*durable.Store, func(), 
 		return s, cleanup, err
 	case "azurestorage":
 		return openAzure(ctx)
+	case "redis":
+		return openRedis(ctx)
 	}
 	return nil, nil, fmt.Errorf("unknown store %q (want sqlite, memory or azurestorage)", name)
 }
