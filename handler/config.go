@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/godurable/durablefunctions/durable"
+	"github.com/godurable/durablefunctions/durable/redisstore"
 	"github.com/godurable/durablefunctions/durable/sqlitestore"
 	"github.com/godurable/durablefunctions/internal/funcapp"
 )
@@ -125,6 +126,13 @@ func openStore(ctx context.Context, fa *funcapp.App, log *slog.Logger) (*durable
 		}
 		s, err := sqlitestore.Open(ctx, choice.Path)
 		return s, nil, err
+	case funcapp.StorageRedis:
+		s, err := redisstore.Open(ctx, redisstore.Options{HubName: dt.HubName, ConnectionName: choice.ConnectionName,
+			Setting: fa.Settings.Get, Logger: log})
+		if err != nil {
+			return nil, nil, fmt.Errorf("redis (connection %q): %w", choice.ConnectionName, err)
+		}
+		return s, nil, nil
 	case funcapp.StorageAzureStorage:
 		s, err := openAzureStorage(ctx, fa, choice, log)
 		// Azure queues delay messages by at most 7 days: chain longer timers.
