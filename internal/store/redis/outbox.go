@@ -3,10 +3,10 @@ package redis
 import (
 	"cmp"
 	"context"
-	"strings"
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
