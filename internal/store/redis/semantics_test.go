@@ -3,6 +3,7 @@ package redis_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -23,6 +24,7 @@ func semantics(t *testing.T, conn string) {
 			Connection:   conn,
 			Partitions:   4,
 			PollInterval: 200 * time.Millisecond,
+			Logger:       slog.New(slog.DiscardHandler),
 		})
 		if err != nil {
 			t.Fatal(err)
