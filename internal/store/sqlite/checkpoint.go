@@ -123,9 +123,7 @@ func (s *Store) checkpoint(db *sql.DB) int64 {
 // transaction restarts the WAL; then bulk requests may go on.
 func (s *Store) restartWAL() {
 	if s.walFull.CompareAndSwap(true, false) {
-		t0 := time.Now()
 		_, _ = s.wdb.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`)
-		println("DEBUG writer passive", time.Now().Format("15:04:05.000"), time.Since(t0).String())
 		s.walPressure.Store(false)
 	}
 }

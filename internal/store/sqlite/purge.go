@@ -78,9 +78,7 @@ func (s *Store) PurgeInstances(ctx context.Context, f *store.PurgeFilter) (int, 
 	if err != nil {
 		return p.n, fmt.Errorf("purge instances: %w", err)
 	}
-	println("DEBUG reclaim start", time.Now().Format("15:04:05.000"))
 	s.reclaim(ctx)
-	println("DEBUG reclaim end", time.Now().Format("15:04:05.000"))
 	return p.n, nil
 }
 
@@ -246,8 +244,5 @@ func (s *Store) deleteBatch(ctx context.Context, cands []candidate) (int, time.D
 		return 0, 0, err
 	}
 	took := time.Since(start)
-	if took > 30*time.Millisecond {
-		println("DEBUG batch", time.Now().Format("15:04:05.000"), len(cands), took.String())
-	}
 	return len(gone), took, nil
 }

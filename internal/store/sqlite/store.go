@@ -101,7 +101,6 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", cfg.busyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(OFF)")
 	q.Add("_pragma", "wal_autocheckpoint(0)") // see checkpointer
-	q.Add("_pragma", "cache_size(-32768)")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
 	wdb, err := sql.Open("sqlite", dsn)

@@ -107,8 +107,5 @@ func (s *Store) vacuumStep(ctx context.Context, pages int64) (int64, time.Durati
 	s.yieldToCheckpoint(ctx)
 	start := time.Now()
 	err := s.submit(ctx, o)
-	if d := time.Since(start); d > 30*time.Millisecond {
-		println("DEBUG vacuum", time.Now().Format("15:04:05.000"), pages, d.String())
-	}
 	return freed, time.Since(start), err
 }
