@@ -31,7 +31,9 @@ func NewActivityContext(ctx context.Context, name, instanceID, input string) *Ac
 // activity can signal an entity, raise an event or start an orchestration
 // (what .NET activities do with a [DurableClient] parameter). It is set for
 // every activity a [Runtime] runs, including those redelivered right after
-// a restart; it is nil for a context built with NewActivityContext.
+// a restart. Behind the host in extension mode it is set when the
+// activity's function.json declares a durableClient binding, and nil
+// otherwise; it is nil for a context built with NewActivityContext.
 func (c *ActivityContext) Client() *Client { return c.client }
 
 // Name returns the activity's name.

@@ -26,11 +26,12 @@ import (
 // startExtension starts serving in extension mode.
 func startExtension(app *App, fa *funcapp.App, opts *Options, log *slog.Logger) (*Server, error) {
 	s := &Server{app: app, fa: fa, opts: opts, log: log}
-	s.ext = extension.NewExecutor(app.reg, extension.Options{
-		Logger: log,
-		Replay: replay.Options{MaxActions: fa.Host.DurableTask.MaxOrchestrationActions, DefaultVersion: fa.Host.DurableTask.Versioning.DefaultVersion},
-	})
 	s.clients = &sidecar.Clients{Registry: app.reg}
+	s.ext = extension.NewExecutor(app.reg, extension.Options{
+		Logger:         log,
+		Replay:         replay.Options{MaxActions: fa.Host.DurableTask.MaxOrchestrationActions, DefaultVersion: fa.Host.DurableTask.Versioning.DefaultVersion},
+		ActivityClient: s.activityClient,
+	})
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
@@ -68,19 +69,43 @@ func (s *Server) extensionContext(f *funcapp.Function, req *funcapp.InvocationRe
 		return nil
 	}
 	raw, ok := req.Value(b.Name)
-	if !ok {
-		return fmt.Errorf("the invocation carries no value for the durableClient binding %q", b.Name)
-	}
-	cb, err := extension.ParseClientBinding(raw)
-	if err != nil {
-		return err
-	}
-	c, err := s.clients.Client(cb)
+	c, cb, err := s.bindingClient(b.Name, raw, ok)
 	if err != nil {
 		return err
 	}
 	fc.client, fc.status = c, extensionStatus{binding: cb, client: c}
 	return nil
+}
+
+// bindingClient returns the client for the value of the durableClient
+// binding named name.
+func (s *Server) bindingClient(name string, raw json.RawMessage, ok bool) (*durable.Client, *extension.ClientBinding, error) {
+	if !ok {
+		return nil, nil, fmt.Errorf("the invocation carries no value for the durableClient binding %q", name)
+	}
+	cb, err := extension.ParseClientBinding(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := s.clients.Client(cb)
+	return c, cb, err
+}
+
+// activityClient gives an activity invocation the client of its
+// function's durableClient binding, when function.json declares one: the
+// extension passes that binding to activities as to any function.
+func (s *Server) activityClient(function string, inv *extension.Invocation) (*durable.Client, error) {
+	f := s.fa.Function(function)
+	if f == nil {
+		return nil, nil
+	}
+	b := f.DurableClient()
+	if b == nil {
+		return nil, nil
+	}
+	raw, ok := inv.Value(b.Name)
+	c, _, err := s.bindingClient(b.Name, raw, ok)
+	return c, err
 }
 
 // extensionStatus answers check-status requests with the host's own

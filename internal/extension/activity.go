@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/godurable/durablefunctions/durable"
+	"github.com/godurable/durablefunctions/internal/engine"
 	"github.com/godurable/durablefunctions/internal/history"
 )
 
@@ -31,8 +33,35 @@ func (x *Executor) RunActivity(ctx context.Context, name string, inv *Invocation
 	if input != "" && !json.Valid([]byte(input)) {
 		return protocolFailure(fmt.Errorf("activity %q (instance %q): the input is not JSON: %s", name, instanceID, abbreviate([]byte(input))))
 	}
-	out, f := x.run.RunActivity(ctx, name, instanceID, input)
+	run, err := x.activityExecutor(name, inv)
+	if err != nil {
+		return protocolFailure(fmt.Errorf("activity %q (instance %q): %w", name, instanceID, err))
+	}
+	out, f := run.RunActivity(ctx, name, instanceID, input)
 	return ActivityResult{Result: out, Failure: f}
+}
+
+// activityExecutor returns the executor whose activities get the client of
+// this invocation's durableClient binding, or the default one.
+func (x *Executor) activityExecutor(name string, inv *Invocation) (engine.Executor, error) {
+	if x.opts.ActivityClient == nil {
+		return x.run, nil
+	}
+	c, err := x.opts.ActivityClient(name, inv)
+	if err != nil || c == nil {
+		return x.run, err
+	}
+	if run, ok := x.withClient.Load(c); ok {
+		return run.(engine.Executor), nil
+	}
+	run, _ := x.withClient.LoadOrStore(c, engine.ExecutorOf(durable.NewWorker(x.reg, c, x.log)))
+	return run.(engine.Executor), nil
+}
+
+// Value returns the raw value of the binding named name in the
+// invocation's Data (case-insensitive), as the host sent it.
+func (inv *Invocation) Value(name string) (json.RawMessage, bool) {
+	return lookupFold(inv.Data, name)
 }
 
 func protocolFailure(err error) ActivityResult {

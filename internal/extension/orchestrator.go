@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -39,6 +40,12 @@ type Options struct {
 	History HistoryFetcher
 	// Client is the durable client activities and entities get, or nil.
 	Client *durable.Client
+	// ActivityClient, when set, gives the client of one activity
+	// invocation: in extension mode an activity gets a client only when
+	// its function.json declares a durableClient binding, whose value the
+	// invocation carries (as for every Durable Functions language). A nil
+	// client with a nil error falls back to Client.
+	ActivityClient func(function string, inv *Invocation) (*durable.Client, error)
 	// Logger receives protocol problems; nil discards them.
 	Logger *slog.Logger
 }
@@ -47,8 +54,12 @@ type Options struct {
 // a durable.Registry for the extension.
 type Executor struct {
 	run  engine.Executor // the app's code, from durable.NewWorker
+	reg  *durable.Registry
 	opts Options
 	log  *slog.Logger
+	// withClient holds one executor per activity client (clients are
+	// cached per endpoint, so the map stays as small as their number).
+	withClient sync.Map // *durable.Client → engine.Executor
 }
 
 // NewExecutor returns an executor for the functions registered in reg.
@@ -63,7 +74,7 @@ func NewExecutor(reg *durable.Registry, opts Options) *Executor {
 		log = slog.New(slog.DiscardHandler)
 	}
 	run := engine.ExecutorOf(durable.NewWorker(reg, opts.Client, log))
-	return &Executor{run: run, opts: opts, log: log}
+	return &Executor{run: run, reg: reg, opts: opts, log: log}
 }
 
 // OrchestrateBase64 is Orchestrate for the trigger's wire form: the

@@ -17,6 +17,30 @@ import (
 	"github.com/godurable/durablefunctions/samples/app"
 )
 
+// startBehindHost starts a's handler as the host starts a custom handler
+// whose host.json loads the extension bundle, and returns its address.
+func startBehindHost(t *testing.T, a *handler.App, dir string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	t.Setenv("FUNCTIONS_CUSTOMHANDLER_PORT", port)
+	t.Setenv("FUNCTIONS_WORKER_RUNTIME", "custom")
+	srv, err := handler.Start(t.Context(), a, &handler.Options{Mode: handler.BehindHost, AppDir: dir, Addr: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
+	if srv.Client() != nil {
+		t.Error("extension mode opened a store of its own")
+	}
+	return addr
+}
+
 // extensionApp copies the sample app's host.json and function.json files
 // into a folder whose host.json loads the extension bundle, as an app
 // deployed in extension mode does.
@@ -57,23 +81,7 @@ func extensionApp(t *testing.T) string {
 // starting orchestrations over gRPC and answering with the host's URLs.
 func TestTheSampleHandlerRunsInExtensionModeThroughItsHTTPStarter(t *testing.T) {
 	dir := extensionApp(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	_, port, _ := net.SplitHostPort(addr)
-	t.Setenv("FUNCTIONS_CUSTOMHANDLER_PORT", port)
-	t.Setenv("FUNCTIONS_WORKER_RUNTIME", "custom")
-	srv, err := handler.Start(t.Context(), app.New(), &handler.Options{Mode: handler.BehindHost, AppDir: dir, Addr: addr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
-	if srv.Client() != nil {
-		t.Error("extension mode opened a store of its own")
-	}
+	addr := startBehindHost(t, app.New(), dir)
 	s := startStandIn(t, "http://"+addr)
 	fa, err := funcapp.LoadApp(dir)
 	if err != nil {

@@ -142,7 +142,9 @@ func (h *Host) Activity(ctx context.Context, req *pb.ActivityRequest) (*pb.Activ
 	}
 	input := req.GetInput().GetValue()
 	meta := map[string]any{"instanceId": out.InstanceId, "data": dataToken(input)}
-	r, err := h.invoke(ctx, f.Name, map[string]any{triggerName(f): input}, meta)
+	data := h.emu.InputValues(f) // a durableClient binding, if it has one
+	data[triggerName(f)] = input
+	r, err := h.invoke(ctx, f.Name, data, meta)
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,11 @@ func StartWorker(s *Sidecar, h *Host) *Worker {
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &Worker{sidecar: s, host: h, cancel: cancel, Invocations: map[string]int{}}
 	s.Entities.host = h
+	if h.emu.RPCBaseURL == "" {
+		// durableClient bindings of the functions it invokes point at
+		// this sidecar, as the extension's point at its own endpoint.
+		h.emu.RPCBaseURL = "http://" + s.ClientAddr
+	}
 	w.wg.Add(1)
 	go w.loop(ctx)
 	return w

@@ -155,7 +155,7 @@ func (h *Host) HTTPRequestValue(r *http.Request, body []byte, params map[string]
 
 func (h *Host) invokeHTTP(ctx context.Context, f *funcapp.Function, r *http.Request, body []byte, params map[string]string) (*HTTPResult, error) {
 	value := h.HTTPRequestValue(r, body, params)
-	data := h.inputValues(f)
+	data := h.InputValues(f)
 	data[f.Trigger.Name] = value
 	metadata := map[string]any{}
 	for k, v := range params {

@@ -25,7 +25,7 @@ func (h *Host) InvokeQueue(ctx context.Context, fn, message string, dequeueCount
 	}
 	now := h.Now()
 	id := h.NewID()
-	data := h.inputValues(f)
+	data := h.InputValues(f)
 	data[f.Trigger.Name] = textOrBytes(f.Trigger, message)
 	metadata := map[string]any{
 		"QueueTrigger":    message, // dropped like every key ending in "trigger"
@@ -65,7 +65,7 @@ func (h *Host) InvokeEventHub(ctx context.Context, fn string, events [][]byte) (
 		var replies []*funcapp.InvocationResponse
 		for _, ev := range events {
 			now, seq := h.Now(), h.nextSequence()
-			data := h.inputValues(f)
+			data := h.InputValues(f)
 			if binary {
 				data[f.Trigger.Name] = ev
 			} else {
@@ -111,7 +111,7 @@ func (h *Host) InvokeEventHub(ctx context.Context, fn string, events [][]byte) (
 			texts[i] = string(ev)
 		}
 	}
-	data := h.inputValues(f)
+	data := h.InputValues(f)
 	data[f.Trigger.Name] = texts
 	metadata := map[string]any{
 		"PartitionContext":      partition,
@@ -156,14 +156,15 @@ func (h *Host) InvokeTimer(ctx context.Context, fn string) (*funcapp.InvocationR
 	if err != nil {
 		return nil, fmt.Errorf("hostemu: %w", err)
 	}
-	data := h.inputValues(f)
+	data := h.InputValues(f)
 	data[f.Trigger.Name] = object(info)
 	return h.invoke(ctx, f, data, nil)
 }
 
-// inputValues returns the Data values of f's non-trigger input bindings
-// that the emulator can supply (durable client bindings).
-func (h *Host) inputValues(f *funcapp.Function) map[string]any {
+// InputValues returns the Data values of f's non-trigger input bindings
+// that the emulator can supply (durable client bindings), for callers that
+// build an invocation of their own (an activity's, say).
+func (h *Host) InputValues(f *funcapp.Function) map[string]any {
 	data := map[string]any{}
 	for _, b := range f.Inputs() {
 		if b.IsDurableClient() {
