@@ -8,16 +8,21 @@ import (
 	"github.com/godurable/durablefunctions/durable"
 )
 
-// run starts a runtime over the memory store, runs orchestrator name with
-// input and prints its output.
-func run(reg *durable.Registry, name string, input any, whileRunning func(c *durable.Client, id string)) {
+// run registers fns, starts orchestrator over the memory store with
+// input, calls whileRunning (if any) and prints the orchestration's output.
+func run[In, Out any](orchestrator durable.Orchestrator[In, Out], input In, whileRunning func(c *durable.Client, id string), fns ...durable.Function) {
+	reg := durable.NewRegistry()
+	if err := reg.Register(append(fns, orchestrator)...); err != nil {
+		fmt.Println(err)
+		return
+	}
 	rt := durable.NewRuntime(reg, durable.NewMemoryStore())
 	rt.Start()
 	defer rt.Close(context.Background())
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c := rt.Client()
-	id, err := c.StartNew(ctx, name, input)
+	id, err := orchestrator.Start(ctx, c, input)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -34,82 +39,60 @@ func run(reg *durable.Registry, name string, input any, whileRunning func(c *dur
 }
 
 // Function chaining: call activities one after the other, each with the
-// result of the code before it.
+// result of the code before it. Greet (see the typed handles example)
+// calls SayHello for each city in turn and collects the greetings.
 func Example_chaining() {
-	reg := durable.NewRegistry()
-	reg.AddActivity("SayHello", durable.ActivityOf(func(ctx context.Context, city string) (string, error) {
-		return "Hello " + city + "!", nil
-	}))
-	reg.AddOrchestrator("HelloSequence", func(ctx *durable.OrchestrationContext) (any, error) {
-		var out []string
-		for _, city := range []string{"Tokyo", "Seattle", "London"} {
-			var greeting string
-			if err := ctx.CallActivity("SayHello", city).Await(&greeting); err != nil {
-				return nil, err
-			}
-			out = append(out, greeting)
-		}
-		return out, nil
-	})
-	run(reg, "HelloSequence", nil, nil)
+	run(Greet, []string{"Tokyo", "Seattle", "London"}, nil, SayHello)
 	// Output: Completed ["Hello Tokyo!","Hello Seattle!","Hello London!"]
 }
 
 // Fan-out/fan-in: start many activities at once, then wait for all of them.
 func Example_fanOutFanIn() {
-	reg := durable.NewRegistry()
-	reg.AddActivity("Square", durable.ActivityOf(func(ctx context.Context, n int) (int, error) {
+	square := durable.NewActivity("Square", func(ctx context.Context, n int) (int, error) {
 		return n * n, nil
-	}))
-	reg.AddOrchestrator("FanOutFanIn", func(ctx *durable.OrchestrationContext) (any, error) {
-		var n int
-		if err := ctx.GetInput(&n); err != nil {
-			return nil, err
-		}
-		tasks := make([]durable.Task, n)
-		for i := range tasks {
-			tasks[i] = ctx.CallActivity("Square", i+1)
-		}
-		var squares []int
-		if err := ctx.WhenAll(tasks...).Await(&squares); err != nil {
-			return nil, err
-		}
-		sum := 0
-		for _, s := range squares {
-			sum += s
-		}
-		return sum, nil
 	})
-	run(reg, "FanOutFanIn", 10, nil)
+	sumOfSquares := durable.NewOrchestrator("SumOfSquares", func(ctx *durable.OrchestrationContext, n int) (int, error) {
+		calls := make([]durable.TaskOf[int], 0, n)
+		for k := 1; k <= n; k++ {
+			calls = append(calls, square.Call(ctx, k)) // all in flight at once
+		}
+		squares, err := durable.WhenAllOf(ctx, calls...).Await()
+		total := 0
+		for _, s := range squares {
+			total += s
+		}
+		return total, err
+	})
+	run(sumOfSquares, 10, nil, square)
 	// Output: Completed 385
 }
 
 // Human interaction: wait for an approval event, or escalate when a durable
 // timer fires first.
 func Example_humanInteraction() {
-	reg := durable.NewRegistry()
-	reg.AddOrchestrator("ApprovalWorkflow", func(ctx *durable.OrchestrationContext) (any, error) {
-		deadline := ctx.CurrentUTCDateTime().Add(72 * time.Hour)
-		timeout := ctx.CreateTimer(deadline)
-		approval := ctx.WaitForExternalEvent("ApprovalEvent")
-		var winner durable.Task
-		if err := ctx.WhenAny(approval, timeout).Await(&winner); err != nil {
-			return nil, err
+	approvalWorkflow := durable.NewOrchestrator("ApprovalWorkflow", func(ctx *durable.OrchestrationContext, _ any) (string, error) {
+		decision := ctx.WaitForExternalEvent("ApprovalEvent")
+		deadline := ctx.CreateTimer(ctx.CurrentUTCDateTime().Add(72 * time.Hour))
+		var first durable.Task
+		if err := ctx.WhenAny(decision, deadline).Await(&first); err != nil {
+			return "", err
 		}
-		if winner == timeout {
+		if first == deadline {
 			return "escalated", nil
 		}
-		timeout.Cancel()
+		deadline.Cancel() // nobody waits for it any more
 		var approved bool
-		if err := approval.Await(&approved); err != nil {
-			return nil, err
-		}
-		if approved {
+		err := decision.Await(&approved)
+		switch {
+		case err != nil:
+			return "", err
+		case approved:
 			return "approved", nil
+		default:
+			return "rejected", nil
 		}
-		return "rejected", nil
 	})
-	run(reg, "ApprovalWorkflow", nil, func(c *durable.Client, id string) {
+	run(approvalWorkflow, nil, func(c *durable.Client, id string) {
 		// A person approves: the event can arrive before or after the
 		// orchestrator starts waiting.
 		_ = c.RaiseEvent(context.Background(), id, "ApprovalEvent", true)

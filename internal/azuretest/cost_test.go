@@ -17,6 +17,7 @@ import (
 	"github.com/godurable/durablefunctions/internal/azurite"
 	"github.com/godurable/durablefunctions/internal/store"
 	"github.com/godurable/durablefunctions/internal/store/azurestorage"
+	"github.com/godurable/durablefunctions/internal/workload"
 )
 
 // emptyPollTransport is an HTTP transport that counts the queue dequeues
@@ -96,7 +97,7 @@ func measure(t *testing.T, inst *azurite.Instance, sc costScenario) costResult {
 		Logger:     logger(),
 	}
 	s := openStore(t, cfg)
-	rt := durable.NewRuntime(registry(), store.NewHandle(s), durable.WithMaxTimerInterval(6*24*time.Hour, 3*24*time.Hour), durable.WithLogger(logger()))
+	rt := durable.NewRuntime(workload.Registry(0), store.NewHandle(s), durable.WithMaxTimerInterval(6*24*time.Hour, 3*24*time.Hour), durable.WithLogger(logger()))
 	rt.Start()
 	defer rt.Close(context.Background())
 	c := rt.Client()
@@ -172,7 +173,7 @@ func measure(t *testing.T, inst *azurite.Instance, sc costScenario) costResult {
 var costScenarios = []costScenario{
 	{name: "one-activity", orch: "Chain", input: 1, count: 20, activites: 1, episodes: 2, want: "1"},
 	{name: "chain-5", orch: "Chain", input: 5, count: 20, activites: 5, episodes: 6, want: "5"},
-	{name: "fanout-100", orch: "FanOut", input: 100, count: 5, activites: 100, episodes: 2, want: fmt.Sprint(sumSquares(100))},
+	{name: "fanout-100", orch: "FanOut", input: 100, count: 5, activites: 100, episodes: 2, want: fmt.Sprint(workload.SumSquares(100))},
 }
 
 // TestStorageTransactionsPerOrchestration counts the storage requests per

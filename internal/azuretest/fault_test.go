@@ -9,6 +9,7 @@ import (
 	"github.com/godurable/durablefunctions/durable"
 	"github.com/godurable/durablefunctions/internal/azurite"
 	"github.com/godurable/durablefunctions/internal/store"
+	"github.com/godurable/durablefunctions/internal/workload"
 )
 
 // TestAzuriteOutage stops Azurite for 10 s while 50 orchestrations (chains
@@ -21,18 +22,11 @@ func TestAzuriteOutage(t *testing.T) {
 		t.Skip("-short: the outage test takes about 30 s")
 	}
 	// A private Azurite: stopping the shared one would disturb other tests.
-	inst, err := azurite.StartWith(azurite.Options{})
-	if err != nil {
-		if azurite.Required() {
-			t.Fatalf("AZURITE REQUIRED but unavailable: %v", err)
-		}
-		t.Skipf("SKIPPED: Azurite unavailable: %v", err)
-	}
-	t.Cleanup(func() { inst.Close() })
+	inst := azurite.Start(t)
 
 	hub := uniqueHub("fault")
 	s := openStore(t, storeConfig(inst.ConnectionString(), hub, "solo"))
-	rt := durable.NewRuntime(registry(), store.NewHandle(s), durable.WithMaxTimerInterval(6*24*time.Hour, 3*24*time.Hour), durable.WithLogger(logger()))
+	rt := durable.NewRuntime(workload.Registry(0), store.NewHandle(s), durable.WithMaxTimerInterval(6*24*time.Hour, 3*24*time.Hour), durable.WithLogger(logger()))
 	rt.Start()
 	defer rt.Close(context.Background())
 	c := rt.Client()
@@ -41,13 +35,13 @@ func TestAzuriteOutage(t *testing.T) {
 
 	// Quick chains and fan-outs first, then 50 jobs of two timers (1 s to
 	// 3 s each, the longer the later) with an activity after each.
-	var jobs []job
+	var jobs []workload.Job
 	for i := 0; i < 10; i++ {
-		jobs = append(jobs, job{fmt.Sprintf("chain-%02d", i), "Chain", 5, "5"})
-		jobs = append(jobs, job{fmt.Sprintf("fan-%02d", i), "FanOut", 20, fmt.Sprint(sumSquares(20))})
+		jobs = append(jobs, workload.Job{ID: fmt.Sprintf("chain-%02d", i), Name: "Chain", Input: 5, Want: "5"})
+		jobs = append(jobs, workload.Job{ID: fmt.Sprintf("fan-%02d", i), Name: "FanOut", Input: 20, Want: fmt.Sprint(workload.SumSquares(20))})
 	}
 	for i := 0; i < 50; i++ {
-		jobs = append(jobs, job{fmt.Sprintf("timer-%02d", i), "Timers", map[string]int{"Timers": 2, "Ms": 1000 + 40*i}, `"fired=2"`})
+		jobs = append(jobs, workload.Job{ID: fmt.Sprintf("timer-%02d", i), Name: "Timers", Input: map[string]int{"Timers": 2, "Ms": 1000 + 40*i}, Want: `"fired=2"`})
 	}
 	for _, j := range jobs {
 		if _, err := c.StartNew(ctx, j.Name, j.Input, durable.WithInstanceID(j.ID)); err != nil {
@@ -92,6 +86,6 @@ func TestAzuriteOutage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkNoDuplicates(t, j.ID, st.History)
+		workload.NoDuplicates(t, j.ID, st.History)
 	}
 }

@@ -9,10 +9,8 @@
 package azurite
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +18,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/godurable/durablefunctions/internal/childproc"
 )
 
 // Well-known development storage account (the same for every emulator).
@@ -54,9 +54,8 @@ type Instance struct {
 	ownsDir bool
 
 	mu   sync.Mutex
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan struct{}
+	proc *childproc.Process // nil while stopped
+	last *childproc.Process // the latest process, for Output
 }
 
 // ConnectionString returns a connection string for the development account
@@ -77,14 +76,12 @@ func (i *Instance) TableEndpoint() string { return endpoint(i.TablePort) }
 
 func endpoint(port int) string { return "http://127.0.0.1:" + strconv.Itoa(port) + "/" + AccountName }
 
+// service says when tests that need Azurite skip and when they fail.
+var service = childproc.Service{Name: "Azurite", RequireEnv: "DURABLE_REQUIRE_AZURITE", InstallHint: "`" + InstallHint + "` from the module root"}
+
 // Required reports whether the environment demands Azurite-backed tests
 // run (CI, or DURABLE_REQUIRE_AZURITE=1).
-func Required() bool {
-	if v := os.Getenv("DURABLE_REQUIRE_AZURITE"); v != "" && v != "0" && v != "false" {
-		return true
-	}
-	return os.Getenv("CI") != ""
-}
+func Required() bool { return service.Required() }
 
 // Start starts an Azurite for one test (stopped by t.Cleanup). When Azurite
 // cannot start it skips the test, or fails it if Required().
@@ -92,19 +89,11 @@ func Start(t testing.TB) *Instance {
 	t.Helper()
 	inst, err := StartWith(Options{})
 	if err != nil {
-		unavailable(t, err)
+		service.Unavailable(t, err)
 		return nil
 	}
 	t.Cleanup(func() { inst.Close() })
 	return inst
-}
-
-func unavailable(t testing.TB, err error) {
-	t.Helper()
-	if Required() {
-		t.Fatalf("AZURITE REQUIRED (CI or DURABLE_REQUIRE_AZURITE=1) but unavailable: %v", err)
-	}
-	t.Skipf("SKIPPED: Azurite unavailable: %v (install it with `%s` from the module root; set DURABLE_REQUIRE_AZURITE=1 to make this a failure)", err, InstallHint)
 }
 
 // StartMain starts an Azurite for a whole test binary. The returned func
@@ -131,11 +120,9 @@ var (
 func Main(m *testing.M) int {
 	inst, stop, err := StartMain()
 	if err != nil {
-		if Required() {
-			fmt.Fprintf(os.Stderr, "FAIL: Azurite is required (CI or DURABLE_REQUIRE_AZURITE=1) but unavailable: %v\n(install it with `%s`)\n", err, InstallHint)
-			return 1
+		if code := service.MainUnavailable(err); code != 0 {
+			return code
 		}
-		fmt.Fprintf(os.Stderr, "WARNING: Azurite unavailable, Azure Storage integration tests will be SKIPPED: %v\n(install it with `%s`)\n", err, InstallHint)
 		sharedErr = err
 	} else {
 		shared, sharedErr = inst, nil
@@ -150,7 +137,7 @@ func Main(m *testing.M) int {
 func Shared(t testing.TB) *Instance {
 	t.Helper()
 	if shared == nil {
-		unavailable(t, sharedErr)
+		service.Unavailable(t, sharedErr)
 		return nil
 	}
 	return shared
@@ -164,7 +151,7 @@ func StartWith(opts Options) (*Instance, error) {
 	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		ports, err := freePorts(3)
+		ports, err := childproc.FreePorts(3)
 		if err != nil {
 			return nil, err
 		}
@@ -201,44 +188,27 @@ func (i *Instance) start() error {
 	if i.opts.Debug != "" {
 		args = append(args, "--debug", i.opts.Debug)
 	}
-	cmd := exec.Command(i.bin, args...)
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if i.Dir != "" {
-		cmd.Dir = i.Dir
+	p, err := childproc.Start(i.bin, args, i.Dir)
+	if err != nil {
+		return err
 	}
-	setProcessGroup(cmd)
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting %s: %w", i.bin, err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
 	i.mu.Lock()
-	i.cmd, i.out, i.done = cmd, out, done
+	i.proc, i.last = p, p
 	i.mu.Unlock()
-
-	deadline := time.Now().Add(60 * time.Second)
-	for _, port := range []int{i.BlobPort, i.QueuePort, i.TablePort} {
-		for {
-			select {
-			case <-done:
-				return fmt.Errorf("azurite exited during startup: %s", bytes.TrimSpace(out.Bytes()))
-			default:
+	// Azurite serves when all three services accept connections.
+	return p.WaitReady("azurite", 60*time.Second, func() bool {
+		for _, port := range i.ports() {
+			if !childproc.Listening(addr(port), time.Second) {
+				return false
 			}
-			c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second)
-			if err == nil {
-				c.Close()
-				break
-			}
-			if time.Now().After(deadline) {
-				i.Stop()
-				return fmt.Errorf("azurite did not listen on port %d within 60s: %s", port, bytes.TrimSpace(out.Bytes()))
-			}
-			time.Sleep(50 * time.Millisecond)
 		}
-	}
-	return nil
+		return true
+	})
 }
+
+func (i *Instance) ports() []int { return []int{i.BlobPort, i.QueuePort, i.TablePort} }
+
+func addr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
 
 // Stop stops the Azurite process (its whole process group): SIGTERM, then
 // SIGKILL after 20 s. Azurite saves its metadata on a clean exit but only
@@ -247,29 +217,16 @@ func (i *Instance) start() error {
 // convention: nothing else in the test should take them.
 func (i *Instance) Stop() error {
 	i.mu.Lock()
-	cmd, done := i.cmd, i.done
-	i.cmd = nil
+	p := i.proc
+	i.proc = nil
 	i.mu.Unlock()
-	if cmd == nil {
+	if p == nil {
 		return nil
 	}
-	terminateGroup(cmd)
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		killGroup(cmd)
-		<-done
-	}
+	p.Halt(false)
 	// Wait until the ports are free again so that Restart can bind them.
-	for _, port := range []int{i.BlobPort, i.QueuePort, i.TablePort} {
-		for k := 0; k < 100; k++ {
-			c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), 100*time.Millisecond)
-			if err != nil {
-				break
-			}
-			c.Close()
-			time.Sleep(50 * time.Millisecond)
-		}
+	for _, port := range i.ports() {
+		childproc.WaitClosed(addr(port))
 	}
 	return nil
 }
@@ -285,25 +242,17 @@ func (i *Instance) Restart() error {
 func (i *Instance) Running() bool {
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	if i.cmd == nil {
-		return false
-	}
-	select {
-	case <-i.done:
-		return false
-	default:
-		return true
-	}
+	return i.proc != nil && i.proc.Running()
 }
 
 // Output returns what Azurite printed so far.
 func (i *Instance) Output() string {
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	if i.out == nil {
+	if i.last == nil {
 		return ""
 	}
-	return string(i.out.Bytes())
+	return i.last.Output()
 }
 
 // Close stops Azurite and removes its workspace.
@@ -355,43 +304,4 @@ func findBinary() (string, error) {
 		return "", fmt.Errorf("%w: node is not on PATH (%v)", ErrNotInstalled, err)
 	}
 	return b, nil
-}
-
-func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	var ports []int
-	for k := 0; k < n; k++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.b.Len() > 1<<20 {
-		return len(p), nil
-	}
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) Bytes() []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]byte(nil), s.b.Bytes()...)
 }

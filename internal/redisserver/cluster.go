@@ -3,7 +3,6 @@ package redisserver
 import (
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -116,11 +115,9 @@ func Main(m *testing.M) int {
 	mainRan = true
 	s, err := StartWith(Options{})
 	if err != nil {
-		if Required() {
-			fmt.Fprintf(os.Stderr, "FAIL: Redis is required (CI or DURABLE_REQUIRE_REDIS=1) but unavailable: %v\n(install: %s)\n", err, InstallHint)
-			return 1
+		if code := service.MainUnavailable(err); code != 0 {
+			return code
 		}
-		fmt.Fprintf(os.Stderr, "WARNING: Redis unavailable, Redis tests will be SKIPPED: %v\n(install: %s)\n", err, InstallHint)
 		sharedErr = err
 	} else {
 		shared, sharedErr = s, nil

@@ -29,6 +29,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/godurable/durablefunctions/internal/childproc"
 )
 
 // InstallHint is the command that installs redis-server and redis-cli.
@@ -58,31 +60,25 @@ type Server struct {
 	opts Options
 
 	mu   sync.Mutex
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan struct{}
+	proc *childproc.Process // nil while stopped
+	last *childproc.Process // the latest process, for Output
 }
 
 // Addr is the server's "127.0.0.1:port".
 func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.Port) }
 
+// service says when tests that need Redis skip and when they fail.
+var service = childproc.Service{Name: "Redis", RequireEnv: "DURABLE_REQUIRE_REDIS", InstallHint: InstallHint}
+
 // Required reports whether the environment demands that Redis-backed tests
 // run (CI, or DURABLE_REQUIRE_REDIS=1).
-func Required() bool {
-	if v := os.Getenv("DURABLE_REQUIRE_REDIS"); v != "" && v != "0" && v != "false" {
-		return true
-	}
-	return os.Getenv("CI") != ""
-}
+func Required() bool { return service.Required() }
 
 // Unavailable fails the test (when Required) or skips it, with err and
 // the install command.
 func Unavailable(t testing.TB, err error) {
 	t.Helper()
-	if Required() {
-		t.Fatalf("REDIS REQUIRED (CI or DURABLE_REQUIRE_REDIS=1) but unavailable: %v (install: %s)", err, InstallHint)
-	}
-	t.Skipf("SKIPPED: Redis unavailable: %v (install: %s; set DURABLE_REQUIRE_REDIS=1 to make this a failure)", err, InstallHint)
+	service.Unavailable(t, err)
 }
 
 // Start starts a server for one test, stopped and removed by t.Cleanup.
@@ -141,35 +137,14 @@ func (s *Server) args() []string {
 }
 
 func (s *Server) start() error {
-	cmd := exec.Command(s.bin, s.args()...)
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.Dir = s.Dir
-	setProcessGroup(cmd)
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting %s: %w", s.bin, err)
+	p, err := childproc.Start(s.bin, s.args(), s.Dir)
+	if err != nil {
+		return err
 	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
 	s.mu.Lock()
-	s.cmd, s.out, s.done = cmd, out, done
+	s.proc, s.last = p, p
 	s.mu.Unlock()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		select {
-		case <-done:
-			return fmt.Errorf("redis-server exited during startup: %s", strings.TrimSpace(out.String()))
-		default:
-		}
-		if pong(s.Addr()) {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			s.Kill()
-			return fmt.Errorf("redis-server did not answer on %s within 30s: %s", s.Addr(), strings.TrimSpace(out.String()))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return p.WaitReady("redis-server", 30*time.Second, func() bool { return pong(s.Addr()) })
 }
 
 // Stop shuts the server down cleanly (SIGTERM: it writes its files), or
@@ -182,26 +157,14 @@ func (s *Server) Kill() error { return s.halt(true) }
 
 func (s *Server) halt(kill bool) error {
 	s.mu.Lock()
-	cmd, done := s.cmd, s.done
-	s.cmd = nil
+	p := s.proc
+	s.proc = nil
 	s.mu.Unlock()
-	if cmd == nil {
+	if p == nil {
 		return nil
 	}
-	if kill {
-		killGroup(cmd)
-	} else {
-		terminateGroup(cmd)
-	}
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		killGroup(cmd)
-		<-done
-	}
-	for k := 0; k < 100 && dialable(s.Addr()); k++ {
-		time.Sleep(50 * time.Millisecond)
-	}
+	p.Halt(kill)
+	childproc.WaitClosed(s.Addr())
 	return nil
 }
 
@@ -218,25 +181,17 @@ func (s *Server) StartAgain() error { return s.start() }
 func (s *Server) Running() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cmd == nil {
-		return false
-	}
-	select {
-	case <-s.done:
-		return false
-	default:
-		return true
-	}
+	return s.proc != nil && s.proc.Running()
 }
 
 // Output returns what the server printed so far.
 func (s *Server) Output() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.out == nil {
+	if s.last == nil {
 		return ""
 	}
-	return s.out.String()
+	return s.last.Output()
 }
 
 // Close stops the server and removes its data directory.
@@ -313,15 +268,6 @@ func pong(addr string) bool {
 	return err == nil && r == "PONG"
 }
 
-func dialable(addr string) bool {
-	c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-	if err != nil {
-		return false
-	}
-	c.Close()
-	return true
-}
-
 // freePort returns a free loopback port; for a cluster node, one whose
 // cluster bus port (port+10000) is free too.
 func freePort(cluster bool) (int, error) {
@@ -344,24 +290,4 @@ func freePort(cluster bool) (int, error) {
 		}
 	}
 	return 0, errors.New("no free port pair for a cluster node")
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.b.Len() < 1<<20 {
-		s.b.Write(p)
-	}
-	return len(p), nil
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -2,24 +2,23 @@ package redistest
 
 import (
 	"context"
-	"fmt"
 	"os/exec"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/godurable/durablefunctions/internal/history"
 	"github.com/godurable/durablefunctions/internal/redisserver"
 	"github.com/godurable/durablefunctions/internal/store/redis"
+	"github.com/godurable/durablefunctions/internal/workload"
 )
 
 // TestEveryOrchestrationCompletesOnceWhenAWorkerIsKilledAndAnotherJoins
 // runs a mixed workload (chains, fan-outs, timers, entities) on three
 // worker processes sharing one hub, kills one with SIGKILL mid-run and
 // starts a replacement. Every instance must complete once with the right
-// output, each shared tally must count each signal once, and the dead
+// output, each shared counter must count each signal once, and the dead
 // worker's partitions must move to the others and the newcomer.
 func TestEveryOrchestrationCompletesOnceWhenAWorkerIsKilledAndAnotherJoins(t *testing.T) {
 	if testing.Short() {
@@ -28,7 +27,7 @@ func TestEveryOrchestrationCompletesOnceWhenAWorkerIsKilledAndAnotherJoins(t *te
 	srv := redisserver.Start(t, redisserver.Options{AppendFsync: "everysec"})
 	n := size(200, 500)
 	hub, prefix := uniqueHub("mw"), "mw"
-	jobs := mixedWorkload(prefix, n, sharedTallies)
+	jobs := workload.Mixed(prefix, n, workload.SharedCounters)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	viewer, err := redis.Connect(ctx, redis.Connection{Addrs: []string{srv.Addr()}})
@@ -38,9 +37,9 @@ func TestEveryOrchestrationCompletesOnceWhenAWorkerIsKilledAndAnotherJoins(t *te
 	defer viewer.Close()
 
 	third := n / 3
-	w1 := startWorker(t, srv.Addr(), hub, "w1", fmt.Sprintf("%s:%d:%d:%d", prefix, n, 0, third))
-	w2 := startWorker(t, srv.Addr(), hub, "w2", fmt.Sprintf("%s:%d:%d:%d", prefix, n, third, 2*third))
-	w3 := startWorker(t, srv.Addr(), hub, "w3", fmt.Sprintf("%s:%d:%d:%d", prefix, n, 2*third, n))
+	w1 := workload.StartWorker(t, srv.Addr(), hub, "w1", workload.Share{Prefix: prefix, N: n, From: 0, To: third})
+	w2 := workload.StartWorker(t, srv.Addr(), hub, "w2", workload.Share{Prefix: prefix, N: n, From: third, To: 2 * third})
+	w3 := workload.StartWorker(t, srv.Addr(), hub, "w3", workload.Share{Prefix: prefix, N: n, From: 2 * third, To: n})
 
 	seen := map[string]map[int]bool{} // worker → partitions it held at some point
 	var owners []string               // distinct lease layouts, for the log
@@ -79,14 +78,11 @@ func TestEveryOrchestrationCompletesOnceWhenAWorkerIsKilledAndAnotherJoins(t *te
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if err := w2.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = w2.Wait()
+	workload.KillWorker(t, w2)
 	killedAt := time.Now()
 	t.Logf("killed w2 holding %d partitions with %d/%d completed after %v", holds(before, "w2"),
 		before.Counts[history.StatusCompleted], n, time.Since(start).Round(time.Millisecond))
-	w4 := startWorker(t, srv.Addr(), hub, "w4", fmt.Sprintf("%s:%d:%d:%d", prefix, n, third, 2*third))
+	w4 := workload.StartWorker(t, srv.Addr(), hub, "w4", workload.Share{Prefix: prefix, N: n, From: third, To: 2 * third})
 
 	for {
 		v := look()
@@ -113,7 +109,7 @@ func TestEveryOrchestrationCompletesOnceWhenAWorkerIsKilledAndAnotherJoins(t *te
 		t.Errorf("the replacement worker w4 never held a partition")
 	}
 	for _, w := range []*exec.Cmd{w1, w3, w4} {
-		stopWorker(t, w)
+		workload.StopWorker(t, w)
 	}
 	verify(t, srv.Addr(), hub, jobs)
 }
@@ -141,14 +137,14 @@ func movedAway(seen map[string]map[int]bool, p int) bool {
 
 // verify checks the jobs with a runtime of its own on the hub (so that
 // pending entity signals land).
-func verify(t *testing.T, addr, hub string, jobs []job) {
+func verify(t *testing.T, addr, hub string, jobs []workload.Job) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	rt, err := openWorker(ctx, workerConfig(addr, hub, "verifier"))
+	rt, err := openWorker(ctx, workerConfig(addr, hub, "verifier"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rt.Close(context.Background())
-	verifyJobs(t, rt.Client(), jobs)
+	workload.Verify(t, rt.Client(), jobs)
 }

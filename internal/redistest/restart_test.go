@@ -13,6 +13,7 @@ import (
 	"github.com/godurable/durablefunctions/internal/history"
 	"github.com/godurable/durablefunctions/internal/redisserver"
 	"github.com/godurable/durablefunctions/internal/store/redis"
+	"github.com/godurable/durablefunctions/internal/workload"
 )
 
 // TestNothingAcknowledgedIsLostWhenRedisIsKilledAndRestarted runs two
@@ -27,14 +28,12 @@ func TestNothingAcknowledgedIsLostWhenRedisIsKilledAndRestarted(t *testing.T) {
 		t.Skip("-short: the Redis restart test takes about half a minute")
 	}
 	srv := redisserver.Start(t, redisserver.Options{AppendFsync: "always"})
-	activityDelay = 20 * time.Millisecond
-	defer func() { activityDelay = 0 }()
 	hub := uniqueHub("rs")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	var workers []*durable.Runtime
 	for _, w := range []string{"w1", "w2"} {
-		rt, err := openWorker(ctx, workerConfig(srv.Addr(), hub, w))
+		rt, err := openWorker(ctx, workerConfig(srv.Addr(), hub, w), 20*time.Millisecond)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,13 +42,13 @@ func TestNothingAcknowledgedIsLostWhenRedisIsKilledAndRestarted(t *testing.T) {
 	c := workers[0].Client()
 
 	n := size(150, 400)
-	jobs := mixedWorkload("rs", n, sharedTallies)
-	approvals := make([]job, n/5)
+	jobs := workload.Mixed("rs", n, workload.SharedCounters)
+	approvals := make([]workload.Job, n/5)
 	for i := range approvals {
-		approvals[i] = job{ID: fmt.Sprintf("rs-approval-%03d", i), Name: "Approval", Want: `"approved:` + strconv.Itoa(i) + `"`}
+		approvals[i] = workload.Job{ID: fmt.Sprintf("rs-approval-%03d", i), Name: "Approval", Want: `"approved:` + strconv.Itoa(i) + `"`}
 	}
 	before, after := jobs[:n/2], jobs[n/2:]
-	for _, j := range append(append([]job{}, before...), approvals...) {
+	for _, j := range append(append([]workload.Job{}, before...), approvals...) {
 		if _, err := c.StartNew(ctx, j.Name, j.Input, durable.WithInstanceID(j.ID)); err != nil {
 			t.Fatalf("start %s: %v", j.ID, err)
 		}
@@ -70,7 +69,7 @@ func TestNothingAcknowledgedIsLostWhenRedisIsKilledAndRestarted(t *testing.T) {
 		t.Fatal(err)
 	}
 	killed := time.Now()
-	var acked []job
+	var acked []workload.Job
 	var mu sync.Mutex
 	starter := make(chan struct{})
 	go func() {
@@ -96,7 +95,7 @@ func TestNothingAcknowledgedIsLostWhenRedisIsKilledAndRestarted(t *testing.T) {
 	}
 	t.Logf("Redis was down for %v", time.Since(killed).Round(time.Millisecond))
 	<-starter
-	all := append(append(append([]job{}, before...), approvals...), acked...)
+	all := append(append(append([]workload.Job{}, before...), approvals...), acked...)
 	if !waitCompleted(t, ctx, srv.Addr(), hub, len(all)) {
 		describeUnfinished(t, c, srv.Addr(), hub)
 		t.FailNow()
@@ -105,7 +104,7 @@ func TestNothingAcknowledgedIsLostWhenRedisIsKilledAndRestarted(t *testing.T) {
 	for _, rt := range workers[1:] {
 		_ = rt.Close(context.Background())
 	}
-	verifyJobs(t, c, all)
+	workload.Verify(t, c, all)
 	noLocks(t, srv.Addr(), hub)
 	_ = workers[0].Close(context.Background())
 }

@@ -45,12 +45,6 @@ func waitStatus(t *testing.T, c *durable.Client, id string, want durable.Runtime
 	}
 }
 
-func sayHello(reg *durable.Registry) {
-	_ = reg.AddActivity("SayHello", durable.ActivityOf(func(ctx context.Context, name string) (string, error) {
-		return "Hello " + name + "!", nil
-	}))
-}
-
 func helloSequence(ctx *durable.OrchestrationContext) (any, error) {
 	var out []string
 	for _, city := range []string{"Tokyo", "Seattle", "London"} {
@@ -63,11 +57,19 @@ func helloSequence(ctx *durable.OrchestrationContext) (any, error) {
 	return out, nil
 }
 
-func testChainingReturnsEveryGreetingInOrder(t *testing.T, s *suite) {
+// helloRegistry holds the SayHello activity and the HelloSequence
+// orchestrator that calls it for three cities.
+func helloRegistry(t *testing.T) *durable.Registry {
 	reg := durable.NewRegistry()
-	sayHello(reg)
+	must(t, reg.AddActivity("SayHello", durable.ActivityOf(func(ctx context.Context, name string) (string, error) {
+		return "Hello " + name + "!", nil
+	})))
 	must(t, reg.AddOrchestrator("HelloSequence", helloSequence))
-	c := s.client(t, reg)
+	return reg
+}
+
+func testChainingReturnsEveryGreetingInOrder(t *testing.T, s *suite) {
+	c := s.client(t, helloRegistry(t))
 	id, err := c.StartNew(context.Background(), "HelloSequence", nil)
 	must(t, err)
 	st := waitDone(t, c, id)
@@ -223,9 +225,7 @@ func testRetryPolicyRetriesUntilTheActivitySucceeds(t *testing.T, s *suite) {
 }
 
 func testSubOrchestrationReturnsItsOutputToTheParent(t *testing.T, s *suite) {
-	reg := durable.NewRegistry()
-	sayHello(reg)
-	must(t, reg.AddOrchestrator("HelloSequence", helloSequence))
+	reg := helloRegistry(t)
 	must(t, reg.AddOrchestrator("Parent", func(ctx *durable.OrchestrationContext) (any, error) {
 		var greetings []string
 		err := ctx.CallSubOrchestrator("HelloSequence", nil, durable.WithInstanceID(ctx.InstanceID()+"-child")).Await(&greetings)
@@ -266,11 +266,15 @@ func testContinueAsNewCountsToTheTarget(t *testing.T, s *suite) {
 	}
 }
 
+// forever waits for an event nobody raises: an instance that stays
+// Running until it is terminated.
+func forever(ctx *durable.OrchestrationContext) (any, error) {
+	return nil, ctx.WaitForExternalEvent("never").Await(nil)
+}
+
 func testTerminateEndsARunningInstanceWithTheReason(t *testing.T, s *suite) {
 	reg := durable.NewRegistry()
-	must(t, reg.AddOrchestrator("Forever", func(ctx *durable.OrchestrationContext) (any, error) {
-		return nil, ctx.WaitForExternalEvent("never").Await(nil)
-	}))
+	must(t, reg.AddOrchestrator("Forever", forever))
 	c := s.client(t, reg)
 	ctx := context.Background()
 	id, _ := c.StartNew(ctx, "Forever", nil)
@@ -346,10 +350,7 @@ func testRewindRerunsOnlyTheFailedActivity(t *testing.T, s *suite) {
 }
 
 func testRestartRunsAFinishedInstanceAgain(t *testing.T, s *suite) {
-	reg := durable.NewRegistry()
-	sayHello(reg)
-	must(t, reg.AddOrchestrator("HelloSequence", helloSequence))
-	c := s.client(t, reg)
+	c := s.client(t, helloRegistry(t))
 	ctx := context.Background()
 	id, _ := c.StartNew(ctx, "HelloSequence", nil)
 	waitDone(t, c, id)
@@ -369,10 +370,7 @@ func testRestartRunsAFinishedInstanceAgain(t *testing.T, s *suite) {
 }
 
 func testPurgeDeletesAFinishedInstance(t *testing.T, s *suite) {
-	reg := durable.NewRegistry()
-	sayHello(reg)
-	must(t, reg.AddOrchestrator("HelloSequence", helloSequence))
-	c := s.client(t, reg)
+	c := s.client(t, helloRegistry(t))
 	ctx := context.Background()
 	id, _ := c.StartNew(ctx, "HelloSequence", nil)
 	waitDone(t, c, id)
@@ -387,9 +385,7 @@ func testPurgeDeletesAFinishedInstance(t *testing.T, s *suite) {
 
 func testStartingAnActiveIDAgainIsRefused(t *testing.T, s *suite) {
 	reg := durable.NewRegistry()
-	must(t, reg.AddOrchestrator("Forever", func(ctx *durable.OrchestrationContext) (any, error) {
-		return nil, ctx.WaitForExternalEvent("never").Await(nil)
-	}))
+	must(t, reg.AddOrchestrator("Forever", forever))
 	c := s.client(t, reg)
 	ctx := context.Background()
 	_, err := c.StartNew(ctx, "Forever", nil, durable.WithInstanceID("once"))
@@ -422,12 +418,8 @@ func testPanickingOrchestratorFailsOnlyItsInstance(t *testing.T, s *suite) {
 }
 
 func testRetentionPurgesFinishedInstancesPastTheirAge(t *testing.T, s *suite) {
-	reg := durable.NewRegistry()
-	sayHello(reg)
-	must(t, reg.AddOrchestrator("HelloSequence", helloSequence))
-	must(t, reg.AddOrchestrator("Forever", func(ctx *durable.OrchestrationContext) (any, error) {
-		return nil, ctx.WaitForExternalEvent("never").Await(nil)
-	}))
+	reg := helloRegistry(t)
+	must(t, reg.AddOrchestrator("Forever", forever))
 	rt := durable.NewRuntime(reg, s.newStore(t), durable.WithRetention(time.Millisecond))
 	c := rt.Client()
 	ctx := context.Background()

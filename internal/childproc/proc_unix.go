@@ -1,15 +1,15 @@
 //go:build unix
 
-package redisserver
+package childproc
 
 import (
 	"os/exec"
 	"syscall"
 )
 
-// setProcessGroup starts the server in a process group of its own (so
-// that Stop and Kill reach all of it) and, where the system allows, has it
-// killed when the test process dies without stopping it.
+// setProcessGroup starts the process in a group of its own (so that a stop
+// reaches everything it forked, such as node's workers) and, where the
+// system allows, has the kernel kill it when the test binary dies.
 func setProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	dieWithParent(cmd.SysProcAttr)
