@@ -101,5 +101,11 @@ func newFunction(args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "wrote %s\nregister it in main.go (the line for your function's Go shape):\n\t%s\n", path, strings.ReplaceAll(reg, "\n", "\n\t"))
+	if *kind == "queue" {
+		// Standalone the app polls the queue itself, with the Azure SDK
+		// that only apps asking for it link.
+		fmt.Fprintf(out, "and, so that the app polls the queue when it serves itself, once in main.go:\n\tapp.Use(azurestore.Provider) // import %q\n",
+			"github.com/godurable/durablefunctions/durable/azurestore")
+	}
 	return nil
 }

@@ -25,6 +25,7 @@ func TestNewWritesAFunctionJSONTheAppLoaderAccepts(t *testing.T) {
 		{"entity", "Tally", `app.Entity("Tally", Tally)`, funcapp.KindEntity},
 		{"http", "Start", `app.HTTP("Start", Start)`, funcapp.KindHTTP},
 		{"queue", "FromQueue", `app.Queue("FromQueue", FromQueue)`, funcapp.KindQueue},
+		{"queue", "Polled", "app.Use(azurestore.Provider)", funcapp.KindQueue},
 		{"eventhub", "FromHub", `app.EventHub("FromHub", FromHub)`, funcapp.KindEventHub},
 		{"timer", "Nightly", `app.Timer("Nightly", Nightly)`, funcapp.KindTimer},
 		{"management-api", "DurableTaskApi", "nothing to register", funcapp.KindHTTP},

@@ -4,10 +4,14 @@
 //
 //	st, err := azurestore.Open(ctx, azurestore.Options{HubName: "MyHub", Setting: os.Getenv})
 //	rt := durable.NewRuntime(reg, st, durable.WithMaxTimerInterval(6*24*time.Hour, 3*24*time.Hour))
+//
+// A function app built with package handler does not call Open: it passes
+// Provider to App.Use, and host.json's storageProvider selects the store.
 package azurestore
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -28,6 +32,15 @@ type Options struct {
 	ConnectionName string
 	// Setting reads app settings (default: none; pass os.Getenv).
 	Setting func(string) string
+
+	// TrackingConnectionName, when set, is the app setting (or
+	// identity-based prefix) of the account that holds the History and
+	// Instances tables, named TrackingNamePrefix + "History" and
+	// "Instances" there (default prefix DurableTask), as Durable
+	// Functions' trackingStoreConnectionStringName and
+	// trackingStoreNamePrefix do. Without it the prefix has no effect.
+	TrackingConnectionName string
+	TrackingNamePrefix     string
 
 	PartitionCount                 int
 	ControlQueueBatchSize          int
@@ -54,8 +67,17 @@ func Open(ctx context.Context, o Options) (*durable.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	var tracking *azurestorage.Connection
+	if o.TrackingConnectionName != "" {
+		c, err := azurestorage.ConnectionFromSettings(o.TrackingConnectionName, get)
+		if err != nil {
+			return nil, fmt.Errorf("tracking store connection: %w", err)
+		}
+		tracking = &c
+	}
 	s, err := azurestorage.Open(ctx, azurestorage.Config{
 		HubName: o.HubName, Connection: conn, PartitionCount: o.PartitionCount,
+		TrackingConnection: tracking, TrackingNamePrefix: o.TrackingNamePrefix,
 		ControlQueueBatchSize: o.ControlQueueBatchSize, ControlQueueVisibilityTimeout: o.ControlQueueVisibilityTimeout,
 		WorkItemQueueVisibilityTimeout: o.WorkItemQueueVisibilityTimeout, MaxQueuePollingInterval: o.MaxQueuePollingInterval,
 		Logger: o.Logger,

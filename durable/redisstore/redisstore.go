@@ -17,6 +17,9 @@
 // Cache for Redis. Keep the server's append-only file on: docs/redis.md
 // says what each persistence setting means for acknowledged work, and
 // Open logs a warning when the server cannot keep it.
+//
+// A function app built with package handler does not call Open: it passes
+// Provider to App.Use, and host.json's storageProvider selects the store.
 package redisstore
 
 import (

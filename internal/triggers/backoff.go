@@ -5,26 +5,28 @@ import (
 	"time"
 )
 
-// backoff is the host's RandomizedExponentialBackoffStrategy: after a
+// Backoff is the host's RandomizedExponentialBackoffStrategy: after a
 // success the delay is the minimum; each failure (an empty poll) adds
 // min × 2^(n-1), randomized by ±20%, until the maximum, where it stays.
-type backoff struct {
+type Backoff struct {
 	min, max time.Duration
 	cur      time.Duration
 	exp      int
 	rand     func() float64 // [0, 1); tests make it fixed
 }
 
-func newBackoff(min, max time.Duration) *backoff {
+// NewBackoff returns a back-off from min to max (timers retry with it; the
+// queue pollers of package azurequeue wait with it while a queue is empty).
+func NewBackoff(min, max time.Duration) *Backoff {
 	if max < min {
 		max = min
 	}
-	return &backoff{min: min, max: max, cur: min, exp: 1, rand: rand.Float64}
+	return &Backoff{min: min, max: max, cur: min, exp: 1, rand: rand.Float64}
 }
 
-// next returns the delay after a success (something was found) or a
+// Next returns the delay after a success (something was found) or a
 // failure (nothing was).
-func (b *backoff) next(succeeded bool) time.Duration {
+func (b *Backoff) Next(succeeded bool) time.Duration {
 	switch {
 	case succeeded:
 		b.cur, b.exp = b.min, 1

@@ -1,8 +1,7 @@
-// Package triggers fires timer and queue functions the way the Functions
+// Package triggers fires timer functions the way the Functions
 // host does, for an app that serves itself (standalone mode). It knows
 // nothing of HTTP or of the handler: each trigger calls back a function
-// with the value the host would bind (a bindings.TimerInfo, a
-// bindings.QueueMessage).
+// with the value the host would bind (a bindings.TimerInfo).
 //
 // A timer fires on its schedule, once per occurrence across every process
 // that shares the task hub:
@@ -34,13 +33,6 @@
 // run it again: at most once per occurrence, as the host's singleton
 // listener gives.
 //
-// A queue polls an Azure Storage queue (Queue, with QueueService for the
-// binding's connection) with host.json's extensions.queues: batches of
-// BatchSize, a new batch once no more than NewBatchThreshold are in
-// flight, a randomized exponential back-off from 100 ms to
-// MaxPollingInterval while the queue is empty, messages kept invisible
-// (renewed) while their function runs, a failed message retried after
-// VisibilityTimeout and moved to <queue>-poison on its MaxDequeueCount-th
-// failure, base64 or plain messages. A process that dies mid-batch loses
-// nothing: its messages become visible again when their lease ends.
+// Queue triggers poll Azure Storage queues, so they live in package
+// azurequeue: a program links the Azure SDK only when it opts in to them.
 package triggers

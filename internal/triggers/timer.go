@@ -51,7 +51,7 @@ func (t *Timer) Run(poll, work context.Context) {
 	if t.Logger == nil {
 		t.Logger = slog.Default()
 	}
-	retry := newBackoff(time.Second, time.Minute)
+	retry := NewBackoff(time.Second, time.Minute)
 	started := false
 	for poll.Err() == nil {
 		var wait time.Duration
@@ -66,12 +66,12 @@ func (t *Timer) Run(poll, work context.Context) {
 			if poll.Err() != nil {
 				return
 			}
-			wait = retry.next(false)
+			wait = retry.Next(false)
 			t.Logger.Warn("timer: the store did not answer; retrying", "function", t.Name, "retryIn", wait, "error", err)
 		} else {
-			retry.next(true)
+			retry.Next(true)
 		}
-		if wait > 0 && !sleep(poll, t.Clock, wait) {
+		if wait > 0 && !Sleep(poll, t.Clock, wait) {
 			return
 		}
 	}
@@ -224,8 +224,8 @@ func (t *Timer) next(at time.Time) time.Time {
 
 func (t *Timer) now() time.Time { return t.Clock.Now().UTC() }
 
-// sleep waits d on clock c, or until ctx ends (then it returns false).
-func sleep(ctx context.Context, c store.Clock, d time.Duration) bool {
+// Sleep waits d on clock c, or until ctx ends (then it returns false).
+func Sleep(ctx context.Context, c store.Clock, d time.Duration) bool {
 	select {
 	case <-ctx.Done():
 		return false

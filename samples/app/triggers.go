@@ -10,6 +10,8 @@ import (
 
 	"github.com/godurable/durablefunctions/bindings"
 	"github.com/godurable/durablefunctions/durable"
+	"github.com/godurable/durablefunctions/durable/azurestore"
+	"github.com/godurable/durablefunctions/durable/redisstore"
 	"github.com/godurable/durablefunctions/handler"
 )
 
@@ -98,6 +100,10 @@ func CounterFromEventHub(ctx context.Context, batch *bindings.EventHubBatch, fc 
 // New returns the sample app with every function registered.
 func New() *handler.App {
 	a := handler.NewApp()
+	// The samples run on every store and poll queues standalone: link
+	// Azure Storage (store and queue triggers) and Redis. An app that keeps
+	// the default SQLite store leaves these out and links neither SDK.
+	a.Use(azurestore.Provider, redisstore.Provider)
 	// Typed handles register under the names they carry.
 	a.Register(FanOutFanIn, SayHelloActivity, SquareActivity)
 

@@ -1,4 +1,4 @@
-package triggers
+package azurequeue
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/godurable/durablefunctions/bindings"
 	"github.com/godurable/durablefunctions/internal/store"
+	"github.com/godurable/durablefunctions/internal/triggers"
 )
 
 // QueueFunc handles one queue message. An error fails the invocation: the
@@ -78,16 +79,16 @@ func (q *Queue) Run(poll, work context.Context) {
 		q.Logger = slog.Default()
 	}
 	q.finished = make(chan struct{}, 1)
-	delay := newBackoff(MinPollingInterval, q.Options.MaxPollingInterval)
+	delay := triggers.NewBackoff(MinPollingInterval, q.Options.MaxPollingInterval)
 	found := false
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for poll.Err() == nil {
 		msgs := q.receive(poll)
 		if len(msgs) == 0 {
-			d := delay.next(found)
+			d := delay.Next(found)
 			found = false
-			if !sleep(poll, q.Clock, d) {
+			if !triggers.Sleep(poll, q.Clock, d) {
 				return
 			}
 			continue

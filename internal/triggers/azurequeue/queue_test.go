@@ -1,4 +1,4 @@
-package triggers
+package azurequeue
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"github.com/godurable/durablefunctions/bindings"
 	"github.com/godurable/durablefunctions/internal/azurite"
 	"github.com/godurable/durablefunctions/internal/store"
+	"github.com/godurable/durablefunctions/internal/triggers"
 )
 
 var queueSeq atomic.Int64
@@ -73,7 +74,7 @@ func count(t *testing.T, c *azqueue.QueueClient) int {
 // run polls the queue with fn until the test ends.
 func (q *testQueue) run(opts QueueOptions, clock store.Clock, fn QueueFunc) (stop func()) {
 	p := &Queue{Name: "Fn", Client: q.client, Poison: q.poison, Options: opts, Clock: clock, Invoke: fn, Logger: quietLog()}
-	g := NewGroup()
+	g := triggers.NewGroup()
 	g.Go(p.Run)
 	stop = func() { _ = g.Stop(context.Background()) }
 	q.t.Cleanup(stop)

@@ -1,4 +1,4 @@
-package triggers
+package azurequeue
 
 import (
 	"context"
