@@ -136,16 +136,26 @@ func (r *Registry) HasActivity(name string) bool {
 
 // runOrchestration replays one episode of the named orchestrator.
 func (r *Registry) runOrchestration(name string, ep replay.Episode, opts replay.Options) *replay.Result {
+	fn, missing := r.orchestrator(name)
+	if missing != nil {
+		return missing
+	}
+	return replay.Execute(fn, ep, opts)
+}
+
+// orchestrator returns the named orchestrator as the replay core runs it,
+// or, when none is registered, the failed result of its episode.
+func (r *Registry) orchestrator(name string) (replay.Orchestrator, *replay.Result) {
 	fn, ok := lookup(r, r.orchestrators, name)
 	if !ok {
-		return &replay.Result{Done: true, Status: history.StatusFailed, Failure: &history.FailureDetails{
+		return nil, &replay.Result{Done: true, Status: history.StatusFailed, Failure: &history.FailureDetails{
 			ErrorType:    "FunctionNotFound",
 			ErrorMessage: fmt.Sprintf("The orchestrator function '%s' doesn't exist: register it with AddOrchestrator.", name),
 		}}
 	}
-	return replay.Execute(func(c *replay.Context) (any, error) {
+	return func(c *replay.Context) (any, error) {
 		return fn(&OrchestrationContext{c: c})
-	}, ep, opts)
+	}, nil
 }
 
 // runActivity runs one activity call, turning errors and panics into

@@ -24,13 +24,17 @@ type Runtime struct {
 	store  store.Store
 	engine *engine.Engine
 	client *Client
+	// sessions holds parked orchestrations (WithExtendedSessions); nil
+	// when extended sessions are off.
+	sessions *sessionCache
 }
 
 // RuntimeOption configures NewRuntime.
 type RuntimeOption func(*runtimeOptions)
 
 type runtimeOptions struct {
-	engine engine.Options
+	engine   engine.Options
+	sessions sessionOptions
 }
 
 // WithLogger sends the runtime's and the orchestrations' logs to l.
@@ -107,15 +111,23 @@ func NewRuntime(reg *Registry, st *Store, opts ...RuntimeOption) *Runtime {
 	// Activities get the client, so it exists before the engine that runs
 	// them: an activity redelivered at startup can already use it.
 	client := &Client{be: be, reg: reg, clock: o.engine.Clock, version: o.engine.Versioning.Version}
-	client.eng = engine.New(be, executor{r: reg, log: log, clock: o.engine.Clock, client: client}, o.engine)
-	return &Runtime{reg: reg, store: be, engine: client.eng, client: client}
+	sessions := newSessionCache(o.sessions, o.engine.Clock)
+	client.eng = engine.New(be, executor{r: reg, log: log, clock: o.engine.Clock, client: client, sessions: sessions}, o.engine)
+	return &Runtime{reg: reg, store: be, engine: client.eng, client: client, sessions: sessions}
 }
 
 // Start begins dispatching work.
 func (rt *Runtime) Start() { rt.engine.Start() }
 
-// Stop stops taking work and waits (until ctx ends) for work in flight.
-func (rt *Runtime) Stop(ctx context.Context) error { return rt.engine.Stop(ctx) }
+// Stop stops taking work and waits (until ctx ends) for work in flight,
+// then closes the extended sessions it kept.
+func (rt *Runtime) Stop(ctx context.Context) error {
+	err := rt.engine.Stop(ctx)
+	if rt.sessions != nil {
+		rt.sessions.close()
+	}
+	return err
+}
 
 // Close stops the runtime and closes its store.
 func (rt *Runtime) Close(ctx context.Context) error {
@@ -134,14 +146,22 @@ func (rt *Runtime) Registry() *Registry { return rt.reg }
 
 // executor adapts a Registry to the engine.
 type executor struct {
-	r      *Registry
-	log    *slog.Logger
-	clock  Clock
-	client *Client
+	r        *Registry
+	log      *slog.Logger
+	clock    Clock
+	client   *Client
+	sessions *sessionCache
 }
 
 func (x executor) RunOrchestration(name string, ep replay.Episode, opts replay.Options) *replay.Result {
-	return x.r.runOrchestration(name, ep, opts)
+	if x.sessions == nil {
+		return x.r.runOrchestration(name, ep, opts)
+	}
+	fn, missing := x.r.orchestrator(name)
+	if missing != nil {
+		return missing
+	}
+	return x.sessions.run(name, fn, ep, opts)
 }
 
 func (x executor) RunActivity(ctx context.Context, name, instanceID, input string) (string, *history.FailureDetails) {

@@ -74,19 +74,7 @@ func registry() *durable.Registry {
 		}
 		return sum, nil
 	})
-	_ = reg.AddOrchestrator("Chain", func(ctx *durable.OrchestrationContext) (any, error) {
-		var n int
-		_ = ctx.GetInput(&n)
-		sum := 0
-		for i := 1; i <= n; i++ {
-			var v int
-			if err := ctx.CallActivity("Echo", i).Await(&v); err != nil {
-				return nil, err
-			}
-			sum += v
-		}
-		return sum, nil
-	})
+	_ = reg.AddOrchestrator("Chain", chainOf("Echo"))
 	_ = reg.AddOrchestrator("Timers", func(ctx *durable.OrchestrationContext) (any, error) {
 		var n int
 		_ = ctx.GetInput(&n)
@@ -100,6 +88,24 @@ func registry() *durable.Registry {
 		return fired, nil
 	})
 	return reg
+}
+
+// chainOf returns an orchestrator that calls activity with 1 … n, one
+// after the other, and returns the sum of the results.
+func chainOf(activity string) func(ctx *durable.OrchestrationContext) (any, error) {
+	return func(ctx *durable.OrchestrationContext) (any, error) {
+		var n int
+		_ = ctx.GetInput(&n)
+		sum := 0
+		for i := 1; i <= n; i++ {
+			var v int
+			if err := ctx.CallActivity(activity, i).Await(&v); err != nil {
+				return nil, err
+			}
+			sum += v
+		}
+		return sum, nil
+	}
 }
 
 // TestMain turns the test binary into the engine process when asked to.
@@ -119,7 +125,7 @@ func child(db string, sc scenario) int {
 		fmt.Fprintln(os.Stderr, "open:", err)
 		return 1
 	}
-	rt := durable.NewRuntime(sc.registry(), store)
+	rt := durable.NewRuntime(sc.registry(), store, childRuntimeOptions()...)
 	rt.Start()
 	c := rt.Client()
 	if err := sc.start(ctx, c); err != nil {

@@ -22,6 +22,7 @@ type Context struct {
 	cursor      int // index of the next event to apply
 	lastApplied int // index of the event applied last
 	started     *history.Event
+	startedAt   int // history index of started
 	now         time.Time
 
 	sched []*history.Event // history's scheduling events, by EventID
@@ -41,6 +42,7 @@ type Context struct {
 	critical        *criticalSection
 	lastSent        map[string]sentMark // lower-cased entity id → last request sent
 
+	sess      *Session // non-nil when the code parks between episodes
 	exiting   bool
 	blockedOn *Task // what the code waited for when history ran out
 	done      bool
@@ -86,7 +88,7 @@ func (c *Context) step() bool {
 		}
 	case history.ExecutionStarted:
 		if c.started == nil {
-			c.started = e
+			c.started, c.startedAt = e, i
 			if c.now.IsZero() {
 				c.now = e.Timestamp
 			}

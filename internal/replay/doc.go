@@ -20,6 +20,17 @@
 // suspension as a panic. While it unwinds, the context is inert: calls made
 // from deferred functions record nothing.
 //
+// # Sessions
+//
+// ExecuteSession parks the goroutine instead (Durable Functions' extended
+// sessions): the code stays blocked in the Await that ran out of history,
+// and Session.Resume hands it the next episode's events, so the history
+// already applied is not replayed. Resume accepts only an episode that
+// continues the history the session applied, and checks the actions history
+// recorded since against the tasks the live code created; otherwise it
+// closes the session and the caller replays in full. Either way the result
+// is the same (session_test.go compares them episode by episode).
+//
 // The package performs no I/O and reads no clock: the current time is the
 // timestamp of the latest OrchestratorStarted event applied.
 package replay

@@ -88,14 +88,20 @@ type Result struct {
 // returns, a nondeterministic replay or a corrupt history yields a Failed
 // result.
 func Execute(fn Orchestrator, ep Episode, opts Options) *Result {
-	c := &Context{opts: opts, instanceID: ep.InstanceID, past: ep.Past, new: ep.New}
-	c.n = len(ep.Past) + len(ep.New)
-	c.npast = len(ep.Past)
-	c.lastApplied = -1
+	c := newContext(ep, opts)
 	done := make(chan struct{})
 	go c.run(fn, done)
 	<-done
 	return c.result()
+}
+
+func newContext(ep Episode, opts Options) *Context {
+	c := &Context{opts: opts, instanceID: ep.InstanceID, past: ep.Past, new: ep.New}
+	c.n = len(ep.Past) + len(ep.New)
+	c.npast = len(ep.Past)
+	c.lastApplied = -1
+	c.startedAt = -1
+	return c
 }
 
 // run is the body of the orchestrator's goroutine.
@@ -196,6 +202,9 @@ func (c *Context) suspend() {
 		c.abort(nondeterminism(fmt.Sprintf(
 			"A previous execution of this orchestration scheduled %s with sequence number %d named '%s', but the current replay execution is waiting without having scheduled it. Was a change made to the orchestrator code after this instance had already started running?",
 			describeEventType(e.EventType), e.EventID, e.Name)))
+	}
+	if c.sess != nil && c.sess.park() {
+		return // resumed with more history: the caller's Await goes on
 	}
 	c.exit()
 }

@@ -18,6 +18,27 @@ import (
 // ExecutionStarted, null events), the outcome must be a decoding error, a
 // suspended episode or a well-formed result: never a panic or a hang.
 func FuzzReplay(f *testing.F) {
+	forEachGoldenHistory(f, func(h []byte, n int) { f.Add(h, uint16(n/2)) })
+	for _, seed := range adversarialHistories {
+		f.Add([]byte(seed.history), uint16(1))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, split uint16) {
+		var h []*history.Event
+		if err := json.Unmarshal(data, &h); err != nil {
+			return // rejected while decoding: fine
+		}
+		assertStableEncoding(t, h)
+		cut := int(split) % (len(h) + 1)
+		for _, name := range fuzzOrchestratorNames() {
+			r := executeWithin(t, fuzzOrchestrators[name], Episode{InstanceID: "fuzz", Past: h[:cut], New: h[cut:]}, fuzzOptions)
+			assertWellFormed(t, name, r)
+		}
+	})
+}
+
+// forEachGoldenHistory calls seed with the JSON text and length of every
+// execution's history saved in testdata: fuzz seeds.
+func forEachGoldenHistory(f *testing.F, seed func(h []byte, n int)) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	if err != nil {
 		f.Fatal(err)
@@ -36,24 +57,9 @@ func FuzzReplay(f *testing.F) {
 			if err != nil {
 				f.Fatal(err)
 			}
-			f.Add(h, uint16(len(ex.History)/2))
+			seed(h, len(ex.History))
 		}
 	}
-	for _, seed := range adversarialHistories {
-		f.Add([]byte(seed.history), uint16(1))
-	}
-	f.Fuzz(func(t *testing.T, data []byte, split uint16) {
-		var h []*history.Event
-		if err := json.Unmarshal(data, &h); err != nil {
-			return // rejected while decoding: fine
-		}
-		assertStableEncoding(t, h)
-		cut := int(split) % (len(h) + 1)
-		for _, name := range fuzzOrchestratorNames() {
-			r := executeWithin(t, fuzzOrchestrators[name], Episode{InstanceID: "fuzz", Past: h[:cut], New: h[cut:]}, fuzzOptions)
-			assertWellFormed(t, name, r)
-		}
-	})
 }
 
 // adversarialHistories are hand-written corrupt histories; they seed the

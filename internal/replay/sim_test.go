@@ -49,6 +49,11 @@ type simulator struct {
 	batch int
 
 	executions []*simExecution // every finished or stuck execution, in order
+
+	// execute runs an episode (nil: Execute); episodes records each
+	// episode's result, in the order they ran.
+	execute  func(fn Orchestrator, ep Episode, opts Options) *Result
+	episodes []*Result
 }
 
 // simExecution is the history of one execution and how it ended.
@@ -115,7 +120,12 @@ func (s *simulator) runExecution(ex *simExecution, es *history.Event, carry []*h
 			newEvents = append(newEvents, history.NewEventRaised(clock, events[0].Name, events[0].Input))
 			events = events[1:]
 		}
-		r := Execute(fn, Episode{InstanceID: ex.InstanceID, Past: ex.History, New: newEvents}, s.opts)
+		execute := s.execute
+		if execute == nil {
+			execute = Execute
+		}
+		r := execute(fn, Episode{InstanceID: ex.InstanceID, Past: ex.History, New: newEvents}, s.opts)
+		s.episodes = append(s.episodes, r)
 		ex.Result = r
 		ex.History = append(ex.History, newEvents...)
 		ex.History = append(ex.History, r.Actions...)
