@@ -23,6 +23,7 @@ unit: ## fast tests only (no Azurite, no child processes)
 
 test: lint azurite chromium redis ## everything CI runs: lint, all tests (starts Azurite and redis-server itself)
 	$(GO) test -count=1 -timeout 15m $(PKGS)
+	$(GO) test -count=1 -timeout 5m -tags durable_failpoints ./internal/crashtest/
 
 azurite: ## install the pinned Azurite (tools/azurite, project-local) for the Azure Storage tests
 	npm ci --prefix tools/azurite --no-audit --no-fund --loglevel=error

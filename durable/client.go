@@ -81,7 +81,12 @@ func (c *Client) create(ctx context.Context, name, id, input string, startAt tim
 	}
 	start := history.NewExecutionStarted(now, name, id, engine.NewExecutionID(), input, nil, sched)
 	start.Version = version
-	err := c.be.CreateInstance(ctx, start, store.CreateOptions{VisibleAt: startAt})
+	c.eng.ObserveCreate(ctx, start)
+	create := c.be.CreateInstance
+	if c.eng != nil {
+		create = c.eng.CreateInstance // may run the first episode inline
+	}
+	err := create(ctx, start, store.CreateOptions{VisibleAt: startAt})
 	if errors.Is(err, store.ErrInstanceExists) {
 		return fmt.Errorf("%w: %q", ErrInstanceExists, id)
 	}

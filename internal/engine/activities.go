@@ -18,22 +18,30 @@ func (e *Engine) activityLoop(ctx context.Context) error {
 	}
 	ev := wi.Event
 	var result *history.Event
+	done := activityDoneFunc(noActivityDone)
 	if wi.DequeueCount >= e.opts.MaxDequeueCount {
 		result = history.NewTaskFailed(e.clock.Now(), ev.EventID, &history.FailureDetails{ErrorType: "PoisonMessage",
 			ErrorMessage: fmt.Sprintf("activity '%s' was delivered %d times without completing", ev.Name, wi.DequeueCount)})
 	} else {
 		// The activity keeps running through a graceful stop: it gets a
 		// context that is not canceled with the dispatcher's.
-		out, failure := e.exec.RunActivity(context.WithoutCancel(ctx), ev.Name, wi.InstanceID, ev.Input)
+		var actx context.Context
+		actx, done = e.startActivity(context.WithoutCancel(ctx), wi)
+		out, failure := e.exec.RunActivity(actx, ev.Name, wi.InstanceID, ev.Input)
 		if failure != nil {
 			result = history.NewTaskFailed(e.clock.Now(), ev.EventID, failure)
 		} else {
 			result = history.NewTaskCompleted(e.clock.Now(), ev.EventID, out)
 		}
 	}
+	if e.handOff(ctx, wi, result) {
+		done(result)
+		return nil
+	}
 	if err := e.completeActivity(ctx, wi, result); err != nil {
 		return fmt.Errorf("instance %s: activity '%s' (task %d): %w", wi.InstanceID, ev.Name, ev.EventID, err)
 	}
+	done(result)
 	return nil
 }
 

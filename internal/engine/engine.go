@@ -52,8 +52,10 @@ type Options struct {
 	// Versioning stamps and checks orchestration versions (host.json
 	// defaultVersion, versionMatchStrategy, versionFailureStrategy).
 	Versioning Versioning
-	Logger     *slog.Logger
-	Clock      store.Clock
+	// Observer, when set, sees commits and activities (observe.go).
+	Observer Observer
+	Logger   *slog.Logger
+	Clock    store.Clock
 }
 
 // Engine runs dispatchers over a backend.
@@ -66,6 +68,9 @@ type Engine struct {
 	clock    store.Clock
 
 	watch watchers
+	// inline holds a slot per inline start or result hand-off episode in
+	// flight (inline.go, handoff.go).
+	inline chan struct{}
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -98,7 +103,8 @@ func New(be store.Store, exec Executor, opts Options) *Engine {
 	if opts.Clock == nil {
 		opts.Clock = store.SystemClock{}
 	}
-	e := &Engine{be: be, exec: exec, opts: opts, log: opts.Logger, clock: opts.Clock}
+	e := &Engine{be: be, exec: exec, opts: opts, log: opts.Logger, clock: opts.Clock,
+		inline: make(chan struct{}, opts.MaxConcurrentOrchestrations)}
 	if ee, ok := exec.(EntityExecutor); ok {
 		e.entities = ee
 	}

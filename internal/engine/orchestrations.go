@@ -19,7 +19,7 @@ func (e *Engine) orchestrationLoop(ctx context.Context, kind store.WorkKind) err
 	if err != nil {
 		return err
 	}
-	commit, retry := e.safeProcess(wi, kind)
+	commit, retry := e.process(wi, kind)
 	if commit == nil {
 		return e.be.AbandonOrchestrationWorkItem(context.WithoutCancel(ctx), wi, retry)
 	}
@@ -33,6 +33,7 @@ func (e *Engine) orchestrationLoop(ctx context.Context, kind store.WorkKind) err
 		}
 		return fmt.Errorf("instance %s: commit: %w", wi.InstanceID, err)
 	}
+	e.committed(wi, kind, commit)
 	e.watch.notify(commit.Instance)
 	return nil
 }

@@ -106,6 +106,53 @@ type Store interface {
 	Close() error
 }
 
+// InlineStarter is an optional Store capability for a store whose
+// dispatchers share the creator's process (SQLite): creating an
+// instance already locked by its creator, which runs the first episode
+// at once, so that one commit writes the instance and that episode
+// instead of a start message that is written, dequeued, locked and
+// deleted in between. Stores that lack it need not change: the engine
+// then calls CreateInstance.
+type InlineStarter interface {
+	// CreateLocked returns a work item for the instance start creates,
+	// holding start as its one message and the Pending row CreateInstance
+	// would write as its Instance; nothing is stored yet. ok is false,
+	// and nothing happened, when the store cannot start this instance
+	// inline (a scheduled start, or the id has messages, a lock or a
+	// known row): the caller then uses CreateInstance.
+	//
+	// CompleteOrchestrationWorkItem on the work item writes the instance
+	// and the commit atomically. It fails with ErrWorkItemLost, writing
+	// nothing and releasing the reservation, when the id has a row by
+	// then; the caller then uses CreateInstance, which applies the
+	// dedupe rules. AbandonOrchestrationWorkItem releases the reservation
+	// and creates the instance as CreateInstance(start, opts) does, for
+	// the dispatchers to run.
+	CreateLocked(ctx context.Context, start *history.Event, opts CreateOptions) (wi *OrchestrationWorkItem, ok bool, err error)
+}
+
+// ResultHandoff is an optional Store capability for a store whose
+// dispatchers share the activity worker's process (SQLite): the worker
+// that ran an activity runs the episode its result starts, and one
+// commit deletes the activity request and writes that episode, instead
+// of a result message that is written, dequeued, locked and deleted in
+// between. Stores that lack it need not change.
+type ResultHandoff interface {
+	// LockForResult locks the orchestration instance awi belongs to for
+	// the caller, provided nobody holds it and it has no queued messages,
+	// and returns a work item whose one message is result (not stored).
+	// ok is false, and nothing happened, otherwise: the caller then uses
+	// CompleteActivityWorkItem.
+	//
+	// CompleteOrchestrationWorkItem on the work item also deletes the
+	// activity request, atomically; it fails with ErrWorkItemLost,
+	// writing nothing and unlocking the instance, when the activity's
+	// lock was lost. AbandonOrchestrationWorkItem unlocks the instance
+	// only: the caller still holds the activity and completes it with
+	// CompleteActivityWorkItem.
+	LockForResult(ctx context.Context, awi *ActivityWorkItem, result *history.Event) (wi *OrchestrationWorkItem, ok bool, err error)
+}
+
 // WorkKind selects which instances a dispatcher takes work for.
 type WorkKind int
 

@@ -72,7 +72,7 @@ func (s *Store) CompleteActivityWorkItem(ctx context.Context, wi *store.Activity
 		}
 		b.usedActs[lock.actID] = true
 		return func() {
-			s.q.RemoveActivity(lock.actID)
+			s.removeActivity(lock.actID, wi.InstanceID)
 			queue()
 		}, nil, nil
 	}}

@@ -260,3 +260,54 @@ func BenchmarkSQLiteLatency(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSQLiteInlineStart measures what cycle measures through the
+// inline path: the create and the first episode in one commit, with no
+// start message.
+func BenchmarkSQLiteInlineStart(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		id := fmt.Sprintf("inline-%d", i)
+		wi, ok, err := s.CreateLocked(ctx, history.NewExecutionStarted(now, "Orch", id, id+"-1", `"in"`, nil, nil), store.CreateOptions{})
+		if err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+		if err := commitEpisode(ctx, s, wi, history.StatusRunning, history.NewTaskScheduled(now, 0, "Act", `1`)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSQLiteLatencyFastPaths is BenchmarkSQLiteLatency through the
+// in-process fast paths the engine takes: an inline start (the create and
+// the first episode in one commit) and a result hand-off (the activity's
+// completion and the last episode in one commit).
+func BenchmarkSQLiteLatencyFastPaths(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		id := fmt.Sprintf("l%d", i)
+		wi, ok, err := s.CreateLocked(ctx, history.NewExecutionStarted(time.Now(), "Orch", id, id+"-1", `1`, nil, nil), store.CreateOptions{})
+		if err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+		if err := commitEpisode(ctx, s, wi, history.StatusRunning, history.NewTaskScheduled(time.Now(), 0, "Act", `1`)); err != nil {
+			b.Fatal(err)
+		}
+		act, err := s.NextActivityWorkItem(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		wi, ok, err = s.LockForResult(ctx, act, history.NewTaskCompleted(time.Now(), 0, `1`))
+		if err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+		if err := commitEpisode(ctx, s, wi, history.StatusCompleted, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -271,8 +271,20 @@ func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *store.Orc
 		histEnc [][]byte
 		err     error
 	)
+	prev := lock.row
+	if lock.start != nil {
+		if c.Instance == nil {
+			// Nothing would create the instance: let the caller create
+			// it the usual way.
+			s.mu.Lock()
+			s.release(id, lock)
+			s.mu.Unlock()
+			return lostError("start instance inline", id)
+		}
+		prev = lock.start.row
+	}
 	if c.Instance != nil {
-		row = storekit.CommitRow(id, c, lock.row, now)
+		row = storekit.CommitRow(id, c, prev, now)
 		if rowArgs, err = encodeRow(row); err != nil {
 			return fmt.Errorf("complete work item for instance %q: %w", id, err)
 		}
@@ -302,9 +314,19 @@ func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *store.Orc
 		if !b.checkLock(id, lock) {
 			return nil, lostError("complete work item", id), nil
 		}
+		if lock.start != nil {
+			if release, refused, err := b.claimNew(id, lock); release != nil || err != nil {
+				return release, refused, err
+			}
+		}
+		if lock.result != nil {
+			if release, refused, err := b.claimResult(id, lock); release != nil || err != nil {
+				return release, refused, err
+			}
+		}
 		var hist []*history.Event
 		if row != nil {
-			if err := b.exec(s.w.upsertRow, rowArgs[:]...); err != nil {
+			if err := b.writeRow(rowArgs, lock.row); err != nil {
 				return nil, nil, err
 			}
 			seq := len(lock.history)
@@ -354,7 +376,10 @@ func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *store.Orc
 			}
 			queue()
 			for i, e := range acts {
-				s.q.AddActivity(&memqueue.Activity{ID: actIDs[i], InstanceID: id, ExecID: execID, Event: e, VisibleAt: now})
+				s.addActivity(&memqueue.Activity{ID: actIDs[i], InstanceID: id, ExecID: execID, Event: e, VisibleAt: now})
+			}
+			if lock.result != nil {
+				s.removeActivity(lock.result.actID, id)
 			}
 			if in != nil {
 				s.q.Unlock(in)
@@ -377,6 +402,17 @@ func (s *Store) AbandonOrchestrationWorkItem(ctx context.Context, wi *store.Orch
 	lock, ok := s.lockOf(wi.Lock)
 	if !ok {
 		return lostError("abandon work item", id)
+	}
+	if lock.start != nil {
+		return s.abandonStart(ctx, id, lock)
+	}
+	if lock.result != nil {
+		// Nothing was stored or locked but the instance; the caller
+		// completes the activity itself.
+		s.mu.Lock()
+		s.release(id, lock)
+		s.mu.Unlock()
+		return nil
 	}
 	at := storekit.RetryAt(s.clock.Now(), retryAfter)
 	o := &op{done: make(chan error, 1), apply: func(b *batch) (func(), error, error) {

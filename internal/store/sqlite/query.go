@@ -38,6 +38,9 @@ func (s *Store) GetInstance(ctx context.Context, instanceID string) (*store.Inst
 	if c := s.cachedRow(instanceID); c != nil && c.row != nil {
 		return storekit.CloneInstance(c.row), nil
 	}
+	if row := s.finishedRow(instanceID); row != nil {
+		return storekit.CloneInstance(row), nil
+	}
 	row, err := scanRow(s.r.selRow.QueryRowContext(ctx, instanceID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("get instance %q: %w", instanceID, store.ErrNotFound)

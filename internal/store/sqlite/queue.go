@@ -18,11 +18,24 @@ type cached struct {
 // maxCached bounds the row/history cache.
 const maxCached = 4096
 
+// maxFinished bounds the rows of finished instances kept for status
+// reads (no histories: those can be large and are seldom read again).
+const maxFinished = 4096
+
 func (s *Store) setCache(id string, c *cached) {
 	if c.row != nil && c.row.Status.IsTerminal() {
 		delete(s.cache, id)
+		// The client waiting for the instance reads this row next.
+		if _, ok := s.finished[id]; !ok && len(s.finished) >= maxFinished {
+			for k := range s.finished {
+				delete(s.finished, k)
+				break
+			}
+		}
+		s.finished[id] = c.row
 		return
 	}
+	delete(s.finished, id)
 	if _, ok := s.cache[id]; !ok && len(s.cache) >= maxCached {
 		for k := range s.cache { // evict an arbitrary entry
 			delete(s.cache, k)
@@ -35,5 +48,14 @@ func (s *Store) setCache(id string, c *cached) {
 // qdrop forgets an instance's messages, lock and cached state.
 func (s *Store) qdrop(id string) {
 	delete(s.cache, id)
+	delete(s.finished, id)
 	s.q.Drop(id)
+}
+
+// finishedRow returns the committed row of an instance that finished
+// lately, or nil.
+func (s *Store) finishedRow(id string) *store.Instance {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.finished[id]
 }

@@ -10,6 +10,8 @@ import (
 // connection, so transactions reuse them).
 type writerStmts struct {
 	selStatus, upsertRow, delRow      *sql.Stmt
+	updRowBody, updRowStatus          *sql.Stmt
+	updRowFull                        *sql.Stmt
 	delRowIf                          *sql.Stmt
 	delHistory, insHistory            *sql.Stmt
 	insMsg, delMsg, delMsgsOf, updMsg *sql.Stmt
@@ -32,9 +34,20 @@ func prepareAll(ctx context.Context, db *sql.DB, all *[]*sql.Stmt, defs map[**sq
 
 func (w *writerStmts) prepare(ctx context.Context, db *sql.DB) error {
 	return prepareAll(ctx, db, &w.all, map[**sql.Stmt]string{
-		&w.selStatus:  `SELECT status FROM instances WHERE id = ?`,
-		&w.upsertRow:  `INSERT OR REPLACE INTO instances (` + instanceColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		&w.delRow:     `DELETE FROM instances WHERE id = ?`,
+		&w.selStatus: `SELECT status FROM instances WHERE id = ?`,
+		&w.upsertRow: `INSERT OR REPLACE INTO instances (` + instanceColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		&w.delRow:    `DELETE FROM instances WHERE id = ?`,
+		// See writeRow: the body update names no indexed column, so it
+		// rewrites the table page alone.
+		&w.updRowBody: `UPDATE instances SET execution_id = ?, name = ?, input = ?, output = ?, custom_status = ?, failure = ?,
+	last_updated_at = ?, scheduled_start = ?, parent_instance = ?, parent_execution = ?
+	WHERE id = ? AND status = ? AND created_at = ? AND completed_at = ?`,
+		&w.updRowStatus: `UPDATE instances SET execution_id = ?, name = ?, status = ?, input = ?, output = ?, custom_status = ?, failure = ?,
+	last_updated_at = ?, completed_at = ?, scheduled_start = ?, parent_instance = ?, parent_execution = ?
+	WHERE id = ? AND created_at = ?`,
+		&w.updRowFull: `UPDATE instances SET execution_id = ?, name = ?, status = ?, input = ?, output = ?, custom_status = ?, failure = ?,
+	created_at = ?, last_updated_at = ?, completed_at = ?, scheduled_start = ?, parent_instance = ?, parent_execution = ?
+	WHERE id = ?`,
 		&w.delRowIf:   `DELETE FROM instances WHERE id = ? AND status = ? AND created_at = ?`,
 		&w.delHistory: `DELETE FROM history WHERE instance_id = ?`,
 		&w.insHistory: `INSERT INTO history (instance_id, seq, execution_id, event) VALUES (?,?,?,?)`,
