@@ -19,19 +19,23 @@ func fillHub(tb testing.TB, s *Store, shape hubShape) {
 	const chunk = 500
 	for lo := 0; lo < shape.n; lo += chunk {
 		hi := min(lo+chunk, shape.n)
-		s.yieldToCheckpoint(context.Background())
-		o := &op{bulk: true, done: make(chan error, 1), apply: func(b *batch) (func(), error, error) {
-			for i := lo; i < hi; i++ {
-				if err := b.fillOne(i); err != nil {
-					return nil, nil, err
-				}
-			}
-			return nil, nil, nil
-		}}
-		if err := s.submit(context.Background(), o); err != nil {
+		if err := fillChunk(s, lo, hi); err != nil {
 			tb.Fatalf("fill instances %d-%d: %v", lo, hi, err)
 		}
 	}
+}
+
+// fillChunk writes hub instances lo to hi-1 in one bulk transaction.
+func fillChunk(s *Store, lo, hi int) error {
+	_, err := s.submitBulk(context.Background(), &op{bulk: true, done: make(chan error, 1), apply: func(b *batch) (func(), error, error) {
+		for i := lo; i < hi; i++ {
+			if err := b.fillOne(i); err != nil {
+				return nil, nil, err
+			}
+		}
+		return nil, nil, nil
+	}})
+	return err
 }
 
 func (b *batch) fillOne(i int) error {

@@ -15,10 +15,12 @@ import (
 // A purge by filter deletes in batches, each its own writer request, so
 // that creates and commits queued behind it wait for one batch at most.
 // The batch size adapts so that a batch (its deletes and its commit) holds
-// the writer for about purgeTarget.
+// the writer for about purgeTarget: well under the 100 ms a start may
+// wait, with room for a busy machine's scheduling delays (at 10 ms, 2 starts
+// in 19,387 still waited over 100 ms during a full purge of a million).
 const (
-	purgeTarget     = 10 * time.Millisecond
-	firstPurgeBatch = 128
+	purgeTarget     = 5 * time.Millisecond
+	firstPurgeBatch = 32
 	minPurgeBatch   = 8
 	maxPurgeBatch   = 2048
 )
@@ -238,11 +240,9 @@ func (s *Store) deleteBatch(ctx context.Context, cands []candidate) (int, time.D
 			}
 		}, nil, nil
 	}}
-	s.yieldToCheckpoint(ctx)
-	start := time.Now()
-	if err := s.submit(ctx, o); err != nil {
+	took, err := s.submitBulk(ctx, o)
+	if err != nil {
 		return 0, 0, err
 	}
-	took := time.Since(start)
 	return len(gone), took, nil
 }

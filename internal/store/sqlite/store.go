@@ -63,6 +63,12 @@ type Store struct {
 	mu    sync.Mutex
 	q     *memqueue.Queues // the mirror of the queue tables; guarded by mu
 	cache map[string]*cached
+	// actsOf counts each instance's activity requests in the mirror
+	// (handoff.go); guarded by mu.
+	actsOf map[string]int
+	// finished holds the rows of instances that finished lately
+	// (queue.go); guarded by mu.
+	finished map[string]*store.Instance
 
 	// The writer.
 	ops            chan *op
@@ -75,6 +81,7 @@ type Store struct {
 
 	walFull     atomic.Bool // the writer is to restart the WAL; see checkpointer
 	walPressure atomic.Bool // bulk requests wait; see checkpointer
+	gate        walGate     // checkpoint passes and bulk requests take turns
 	walKick     chan struct{}
 	walLimit    int64
 	pageSize    int64
@@ -94,6 +101,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("sqlite store %s: %w", path, err)
 		}
+	}
+	if err := checkWritable(path); err != nil {
+		return nil, err
 	}
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -115,6 +125,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		path:           path,
 		wdb:            wdb,
 		cache:          make(map[string]*cached),
+		actsOf:         make(map[string]int),
+		finished:       make(map[string]*store.Instance),
 		ops:            make(chan *op, 1024),
 		writerDone:     make(chan struct{}),
 		checkpointDone: make(chan struct{}),
@@ -217,7 +229,7 @@ func (s *Store) load(ctx context.Context) error {
 		}
 		a.VisibleAt = fromNanos(vis)
 		s.nextActID = max(s.nextActID, a.ID)
-		s.q.AddActivity(&a)
+		s.addActivity(&a)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("load activities: %w", err)
@@ -275,6 +287,12 @@ type lockToken struct {
 	row     *store.Instance  // as loaded
 	history []*history.Event // as loaded (shared, never modified)
 	actID   int64
+	// start is set for a work item of CreateLocked: the instance is
+	// created by its commit; see inline.go.
+	start *inlineStart
+	// result is set for a work item of LockForResult: the commit deletes
+	// this activity request (its lock); see handoff.go.
+	result *lockToken
 }
 
 func (s *Store) lockOf(l any) (*lockToken, bool) {

@@ -21,8 +21,8 @@ import (
 const (
 	defaultConvertLimit = 256 << 20
 	// vacuumTarget is how long one reclaim step may hold the writer.
-	vacuumTarget    = 15 * time.Millisecond
-	firstVacuumStep = 512 // pages
+	vacuumTarget    = 5 * time.Millisecond
+	firstVacuumStep = 128 // pages
 	maxVacuumStep   = 8192
 )
 
@@ -104,8 +104,6 @@ func (s *Store) vacuumStep(ctx context.Context, pages int64) (int64, time.Durati
 		freed = before - after
 		return nil, nil, nil
 	}}
-	s.yieldToCheckpoint(ctx)
-	start := time.Now()
-	err := s.submit(ctx, o)
-	return freed, time.Since(start), err
+	took, err := s.submitBulk(ctx, o)
+	return freed, took, err
 }
