@@ -125,20 +125,17 @@ func (s *Server) dispatch(ctx context.Context, f *funcapp.Function, req *funcapp
 // invokeByHand serves POST /admin/functions/{name} in standalone mode, as
 // `func start` does for non-HTTP functions: the body is {"input": "..."}.
 func (s *Server) invokeByHand(w http.ResponseWriter, r *http.Request) {
+	input, ok := byHandInput(w, r) // see byhand.go
+	if !ok {
+		return
+	}
 	name := chi.URLParam(r, "function")
 	f := s.fa.Function(name)
 	if f == nil || f.Disabled {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no enabled function named %q", name))
 		return
 	}
-	var body struct {
-		Input string `json:"input"`
-	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxInvocationBytes)).Decode(&body); err != nil && err != io.EOF {
-		writeError(w, http.StatusBadRequest, `body must be {"input": "<trigger data as a string>"}: `+err.Error())
-		return
-	}
-	req, err := handInvocation(f, body.Input)
+	req, err := handInvocation(f, input)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return

@@ -32,7 +32,7 @@ func (s *Server) router() http.Handler {
 	}
 	r.Get("/", s.describe)
 	r.Mount("/runtime/webhooks/durabletask", s.api)
-	r.With(s.requireKey).Post("/admin/functions/{function}", s.invokeByHand)
+	r.With(s.requireKey).HandleFunc("/admin/functions/{function}", s.invokeByHand) // POST; other methods get 405
 	r.NotFound(s.serveHTTPFunction)
 	r.MethodNotAllowed(s.serveHTTPFunction)
 	return r

@@ -95,6 +95,14 @@ type StorageProviderConfig struct {
 	ControlQueueVisibilityTimeout  time.Duration // 1-60 minutes, default 5m
 	WorkItemQueueVisibilityTimeout time.Duration // default 5m
 	MaxQueuePollingInterval        time.Duration // default 30s
+	// TrackingStoreConnectionName is the app setting of the account
+	// holding the History and Instances tables (trackingStoreConnectionName,
+	// else trackingStoreConnectionStringName); empty: the hub's account.
+	TrackingStoreConnectionName string
+	// TrackingStoreNamePrefix names those tables in that account (default
+	// DurableTask); without a tracking connection it has no effect, as in
+	// Durable Functions, and a startup warning says so.
+	TrackingStoreNamePrefix string
 	// Path is the sqlite database file, relative to the app directory.
 	Path string
 }
@@ -185,12 +193,32 @@ func parseDurableTask(s section, settings *Settings) DurableTaskConfig {
 		WorkItemQueueVisibilityTimeout: sp.timeSpan("workItemQueueVisibilityTimeout", 5*time.Minute, 0, 0),
 		MaxQueuePollingInterval:        sp.timeSpan("maxQueuePollingInterval", 30*time.Second, 0, 0),
 		Path:                           sp.str("path", ""),
+		TrackingStoreConnectionName:    sp.str("trackingStoreConnectionName", sp.str("trackingStoreConnectionStringName", "")),
+		TrackingStoreNamePrefix:        trackingPrefix(sp),
 	}
 	if cfg.StorageProvider.ConnectionName == "" {
 		cfg.StorageProvider.ConnectionName = defConn
 	}
 	cfg.Warnings = unsupportedKeys(s)
+	if p := cfg.StorageProvider; p.TrackingStoreNamePrefix != "" && p.TrackingStoreConnectionName == "" {
+		cfg.Warnings = append(cfg.Warnings, "host.json: extensions.durableTask.storageProvider: trackingStoreNamePrefix has no effect without trackingStoreConnectionStringName: the tracking tables stay {hubName}History and {hubName}Instances in the hub's account, as in Durable Functions")
+	}
 	return cfg
+}
+
+// trackingPrefixPattern is a table name prefix that leaves room for
+// "Instances" (table names: a letter, then letters and digits, at most 63).
+var trackingPrefixPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{0,53}$`)
+
+// trackingPrefix reads trackingStoreNamePrefix, which must make valid
+// table names.
+func trackingPrefix(sp section) string {
+	p := sp.str("trackingStoreNamePrefix", "")
+	if p != "" && !trackingPrefixPattern.MatchString(p) {
+		sp.fail("trackingStoreNamePrefix", p, "must be a letter then letters and digits, at most 54 characters (it starts table names)")
+		return ""
+	}
+	return p
 }
 
 // nestedProviders are the Durable Functions 2.0 schema's storageProvider

@@ -37,82 +37,108 @@ func (s *Store) clientOptions(service string) azcore.ClientOptions {
 	return o
 }
 
-func (s *Store) connect() error {
-	c := s.cfg.Connection
+// services are the clients of one storage account.
+type services struct {
+	queues *azqueue.ServiceClient
+	tables *aztables.ServiceClient
+	blobs  *azblob.Client
+}
+
+// services builds the clients of the account c reaches (no request is
+// made).
+func (s *Store) services(c Connection) (*services, error) {
 	ep, err := c.endpoints()
 	if err != nil {
-		return fmt.Errorf("azurestorage: %w", err)
+		return nil, fmt.Errorf("azurestorage: %w", err)
 	}
-	hub := s.cfg.HubName
 	qo := &azqueue.ClientOptions{ClientOptions: s.clientOptions("queue")}
 	to_ := &aztables.ClientOptions{ClientOptions: s.clientOptions("table")}
-	bo := &container.ClientOptions{ClientOptions: s.clientOptions("blob")}
+	bo := &azblob.ClientOptions{ClientOptions: s.clientOptions("blob")}
 	withSAS := func(u string) string {
 		if ep.sas == "" {
 			return u
 		}
 		return u + "?" + ep.sas
 	}
-	var tables *aztables.ServiceClient
-	var blobSvc *azblob.Client
+	var out services
 	switch {
 	case ep.key != "":
 		qk, err := azqueue.NewSharedKeyCredential(ep.account, ep.key)
 		if err != nil {
-			return fmt.Errorf("azurestorage: account key: %w", err)
+			return nil, fmt.Errorf("azurestorage: account key: %w", err)
 		}
 		tk, err := aztables.NewSharedKeyCredential(ep.account, ep.key)
 		if err != nil {
-			return fmt.Errorf("azurestorage: account key: %w", err)
+			return nil, fmt.Errorf("azurestorage: account key: %w", err)
 		}
 		bk, err := azblob.NewSharedKeyCredential(ep.account, ep.key)
 		if err != nil {
-			return fmt.Errorf("azurestorage: account key: %w", err)
+			return nil, fmt.Errorf("azurestorage: account key: %w", err)
 		}
-		if s.queueSvc, err = azqueue.NewServiceClientWithSharedKeyCredential(ep.queue, qk, qo); err != nil {
-			return err
+		if out.queues, err = azqueue.NewServiceClientWithSharedKeyCredential(ep.queue, qk, qo); err != nil {
+			return nil, err
 		}
-		if tables, err = aztables.NewServiceClientWithSharedKey(ep.table, tk, to_); err != nil {
-			return err
+		if out.tables, err = aztables.NewServiceClientWithSharedKey(ep.table, tk, to_); err != nil {
+			return nil, err
 		}
-		if blobSvc, err = azblob.NewClientWithSharedKeyCredential(ep.blob, bk, &azblob.ClientOptions{ClientOptions: bo.ClientOptions}); err != nil {
-			return err
+		if out.blobs, err = azblob.NewClientWithSharedKeyCredential(ep.blob, bk, bo); err != nil {
+			return nil, err
 		}
 	case ep.sas != "":
-		if s.queueSvc, err = azqueue.NewServiceClientWithNoCredential(withSAS(ep.queue), qo); err != nil {
-			return err
+		if out.queues, err = azqueue.NewServiceClientWithNoCredential(withSAS(ep.queue), qo); err != nil {
+			return nil, err
 		}
-		if tables, err = aztables.NewServiceClientWithNoCredential(withSAS(ep.table), to_); err != nil {
-			return err
+		if out.tables, err = aztables.NewServiceClientWithNoCredential(withSAS(ep.table), to_); err != nil {
+			return nil, err
 		}
-		if blobSvc, err = azblob.NewClientWithNoCredential(withSAS(ep.blob), &azblob.ClientOptions{ClientOptions: bo.ClientOptions}); err != nil {
-			return err
+		if out.blobs, err = azblob.NewClientWithNoCredential(withSAS(ep.blob), bo); err != nil {
+			return nil, err
 		}
 	default:
 		cred, err := ep.credential(c)
 		if err != nil {
-			return fmt.Errorf("azurestorage: credential: %w", err)
+			return nil, fmt.Errorf("azurestorage: credential: %w", err)
 		}
-		if s.queueSvc, err = azqueue.NewServiceClient(ep.queue, cred, qo); err != nil {
-			return err
+		if out.queues, err = azqueue.NewServiceClient(ep.queue, cred, qo); err != nil {
+			return nil, err
 		}
-		if tables, err = aztables.NewServiceClient(ep.table, cred, to_); err != nil {
-			return err
+		if out.tables, err = aztables.NewServiceClient(ep.table, cred, to_); err != nil {
+			return nil, err
 		}
-		if blobSvc, err = azblob.NewClient(ep.blob, cred, &azblob.ClientOptions{ClientOptions: bo.ClientOptions}); err != nil {
-			return err
+		if out.blobs, err = azblob.NewClient(ep.blob, cred, bo); err != nil {
+			return nil, err
 		}
 	}
+	return &out, nil
+}
+
+func (s *Store) connect() error {
+	hub := s.cfg.HubName
+	main, err := s.services(s.cfg.Connection)
+	if err != nil {
+		return err
+	}
+	s.queueSvc = main.queues
 	s.control = make([]*azqueue.QueueClient, s.cfg.PartitionCount)
 	for i := range s.control {
 		s.control[i] = s.queueSvc.NewQueueClient(ControlQueueName(hub, i))
 	}
 	s.workItems = s.queueSvc.NewQueueClient(WorkItemQueueName(hub))
 	s.poison = s.queueSvc.NewQueueClient(PoisonQueueName(hub))
-	s.historyT = tables.NewClient(HistoryTableName(hub))
-	s.instancesT = tables.NewClient(InstancesTableName(hub))
-	s.leases = blobSvc.ServiceClient().NewContainerClient(LeasesContainerName(hub))
-	s.large = blobSvc.ServiceClient().NewContainerClient(LargeMessagesContainerName(hub))
+	s.leases = main.blobs.ServiceClient().NewContainerClient(LeasesContainerName(hub))
+	s.large = main.blobs.ServiceClient().NewContainerClient(LargeMessagesContainerName(hub))
+	// The tracking store (History and Instances tables) is in the
+	// task hub's account, or in the tracking account when one is set,
+	// named after the tracking prefix there (see TrackingTableNames).
+	tracking := main
+	if s.cfg.TrackingConnection != nil {
+		if tracking, err = s.services(*s.cfg.TrackingConnection); err != nil {
+			return fmt.Errorf("tracking store: %w", err)
+		}
+	}
+	history, instances := TrackingTableNames(hub, s.cfg.TrackingConnection != nil, s.cfg.TrackingNamePrefix)
+	s.historyT = tracking.tables.NewClient(history)
+	s.instancesT = tracking.tables.NewClient(instances)
 	return nil
 }
 

@@ -40,6 +40,37 @@ func HistoryTableName(hub string) string { return hub + "History" }
 // InstancesTableName is the instance-status table of hub.
 func InstancesTableName(hub string) string { return hub + "Instances" }
 
+// DefaultTrackingNamePrefix names the tracking tables in a separate
+// tracking account when no prefix is set, as in Durable Functions.
+const DefaultTrackingNamePrefix = "DurableTask"
+
+var trackingPrefixRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{0,53}$`)
+
+// ValidateTrackingNamePrefix checks a tracking table prefix: with
+// "Instances" after it, it must make a valid table name (alphanumeric,
+// starting with a letter, at most 63 characters).
+func ValidateTrackingNamePrefix(prefix string) error {
+	if !trackingPrefixRE.MatchString(prefix) {
+		return fmt.Errorf("azurestorage: invalid tracking store name prefix %q: it must be alphanumeric, start with a letter, and be at most 54 characters long", prefix)
+	}
+	return nil
+}
+
+// TrackingTableNames are the History and Instances tables of hub. As in
+// the Durable Task Framework, the prefix applies only to a separate
+// tracking account (separate): there the tables are {prefix}History and
+// {prefix}Instances, prefix defaulting to DurableTask; in the hub's own
+// account they are always {hub}History and {hub}Instances.
+func TrackingTableNames(hub string, separate bool, prefix string) (history, instances string) {
+	if !separate {
+		return HistoryTableName(hub), InstancesTableName(hub)
+	}
+	if prefix == "" {
+		prefix = DefaultTrackingNamePrefix
+	}
+	return prefix + "History", prefix + "Instances"
+}
+
 // LeasesContainerName holds the partition lease blobs and taskhub.json.
 func LeasesContainerName(hub string) string { return strings.ToLower(hub) + "-leases" }
 

@@ -37,6 +37,16 @@ type Config struct {
 	HubName string
 	// Connection reaches the storage account.
 	Connection Connection
+	// TrackingConnection, when set, reaches the account holding the
+	// tracking store (the History and Instances tables), as Durable
+	// Functions' trackingStoreConnectionStringName does; queues and
+	// blobs stay in Connection's account.
+	TrackingConnection *Connection
+	// TrackingNamePrefix names the tracking tables in the tracking
+	// account: {prefix}History and {prefix}Instances (default
+	// DurableTask). Without TrackingConnection it has no effect, as in
+	// Durable Functions: see TrackingTableNames.
+	TrackingNamePrefix string
 	// PartitionCount is the number of control queues, 1–16 (default 4).
 	// It is fixed when the hub is created (recorded in taskhub.json); a
 	// different value for an existing hub is ignored with a warning.
@@ -82,6 +92,11 @@ type Config struct {
 func (c *Config) setDefaults() error {
 	if err := ValidateHubName(c.HubName); err != nil {
 		return err
+	}
+	if c.TrackingNamePrefix != "" {
+		if err := ValidateTrackingNamePrefix(c.TrackingNamePrefix); err != nil {
+			return err
+		}
 	}
 	if c.PartitionCount == 0 {
 		c.PartitionCount = 4
