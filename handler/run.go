@@ -52,6 +52,7 @@ type Server struct {
 	http    *http.Server
 	ln      net.Listener
 	key     string // DURABLETASK_EXTENSION_KEY; guards the standalone admin endpoint too
+	tel     *appTelemetry
 	// triggers are the timers and queue pollers of standalone mode.
 	triggers *standaloneTriggers
 	// In extension mode: the executor of durable invocations and the
@@ -94,18 +95,24 @@ func Start(ctx context.Context, app *App, opts *Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, storeOpts, err := openStore(ctx, fa, log)
+	store, storeOpts, err := openStore(ctx, app, fa, log)
 	if err != nil {
 		return nil, fmt.Errorf("open the durable store: %w", err)
 	}
 	rtOpts := append([]durable.RuntimeOption{durable.WithLogger(log), concurrency(&fa.Host.DurableTask)}, storeOpts...)
 	rtOpts = append(rtOpts, retain...)
 	rtOpts = append(rtOpts, limits(&fa.Host.DurableTask)...)
+	tel, telOpts, err := startTelemetry(ctx, fa, settings.Get, log)
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	rtOpts = append(rtOpts, telOpts...)
 	for _, w := range fa.Host.DurableTask.Warnings {
 		log.Warn(w)
 	}
 	rt := durable.NewRuntime(app.reg, store, rtOpts...)
-	s := &Server{app: app, fa: fa, opts: opts, log: log, runtime: rt, key: key}
+	s := &Server{app: app, fa: fa, opts: opts, log: log, runtime: rt, key: key, tel: tel}
 	if err := s.planTriggers(store); err != nil {
 		_ = store.Close()
 		return nil, err
@@ -135,7 +142,7 @@ func Start(ctx context.Context, app *App, opts *Options) (*Server, error) {
 		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
 	}
 	s.ln = ln
-	s.http = newHTTPServer(s.router(), opts)
+	s.http = newHTTPServer(s.tel.wrap(s.router()), opts)
 	rt.Start()
 	s.startTriggers()
 	go func() {
@@ -174,6 +181,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	if rerr := s.runtime.Close(ctx); err == nil {
 		err = rerr
+	}
+	if terr := s.tel.shutdown(ctx); err == nil {
+		err = terr
 	}
 	return err
 }

@@ -5,24 +5,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/godurable/durablefunctions/internal/funcapp/funcapptest"
 )
 
 // writeApp creates a function app in a temporary directory from a map of
 // relative file names to contents and returns its path.
-func writeApp(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
+var writeApp = funcapptest.WriteApp
 
 // loadTestApp loads dir with the given environment and no local settings.
 func loadTestApp(t *testing.T, dir string, environ ...string) (*App, error) {

@@ -18,9 +18,13 @@ var honoured = map[string]bool{
 	"maxconcurrententityfunctions": true, "maxentityoperationbatchsize": true,
 	"maxorchestrationactions": true,
 	"defaultversion":          true, "versionmatchstrategy": true, "versionfailurestrategy": true,
+	"extendedsessionsenabled": true, "extendedsessionidletimeoutinseconds": true,
 	// Graceful shutdown and rolling back a failed entity operation are
 	// what this runtime always does: true is honoured, false is warned.
 	"usegracefulshutdown": true, "rollbackentityoperationsonexceptions": true,
+	// Telemetry: internal/telemetry/otelsetup reads these sections and
+	// warns about the members inside them that have no effect.
+	"tracing": true, "tracking": true, "notifications": true,
 }
 
 // honouredStorage lists the storageProvider keys acted on.
@@ -29,17 +33,13 @@ var honouredStorage = map[string]bool{
 	"controlqueuebatchsize": true, "controlqueuevisibilitytimeout": true,
 	"workitemqueuevisibilitytimeout": true, "maxqueuepollinginterval": true, "path": true,
 	"azurestorage": true, "emulator": true, "redis": true,
+	"trackingstoreconnectionstringname": true, "trackingstoreconnectionname": true, "trackingstorenameprefix": true,
 }
 
 // unsupported explains the keys read but without effect here.
 var unsupported = map[string]string{
-	"extendedsessionsenabled":               "replaying a step costs well under a microsecond, so there is no replay to save",
-	"extendedsessionidletimeoutinseconds":   "extended sessions have no effect here",
 	"overridableexistinginstancestates":     "starting an id that is still running is always refused (NonRunningStates)",
 	"httpsettings":                          "durable HTTP calls (CallHttpAsync) are not built",
-	"tracing":                               "distributed tracing is not built yet",
-	"tracking":                              "traceInputsAndOutputs and traceReplayEvents are not built yet",
-	"notifications":                         "Event Grid lifecycle notifications are not built yet",
 	"customlifecyclenotificationhelpertype": "custom lifecycle notifications are a .NET extension point",
 	"storeinputsinorchestrationhistory":     "inputs are always kept on the instance, not in history",
 	"entitymessagereorderwindowinminutes":   "the reorder window is fixed at 30 minutes",
@@ -53,13 +53,11 @@ var unsupported = map[string]string{
 
 // unsupportedStorage explains storageProvider keys without effect here.
 var unsupportedStorage = map[string]string{
-	"controlqueuebufferthreshold":       "messages are fetched in batches of controlQueueBatchSize",
-	"trackingstoreconnectionstringname": "the tracking store lives in the task hub's own account",
-	"trackingstorenameprefix":           "the tracking tables are named after the task hub",
-	"uselegacypartitionmanagement":      "partitions are always leased with blob leases",
-	"usetablepartitionmanagement":       "partitions are always leased with blob leases",
-	"fetchlargemessagesautomatically":   "large messages are always fetched",
-	"maxstoragequeuepollinginterval":    "use maxQueuePollingInterval",
+	"controlqueuebufferthreshold":     "messages are fetched in batches of controlQueueBatchSize",
+	"uselegacypartitionmanagement":    "partitions are always leased with blob leases",
+	"usetablepartitionmanagement":     "partitions are always leased with blob leases",
+	"fetchlargemessagesautomatically": "large messages are always fetched",
+	"maxstoragequeuepollinginterval":  "use maxQueuePollingInterval",
 }
 
 // unsupportedKeys returns a warning for each key of the durableTask

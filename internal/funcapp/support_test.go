@@ -3,6 +3,7 @@ package funcapp
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // hostWith returns a host.json whose durableTask section is the given
@@ -54,19 +55,23 @@ func TestEveryDurableTaskKeyIsHonouredOrWarnedAbout(t *testing.T) {
 			return c.StorageProvider.Type == StorageAzureStorage && c.StorageProvider.ConnectionName == "Conn"
 		}},
 		{member: `"useGracefulShutdown":false`, warned: "useGracefulShutdown"},
-		{member: `"extendedSessionsEnabled":true`, warned: "extendedSessionsEnabled"},
-		{member: `"extendedSessionIdleTimeoutInSeconds":60`, warned: "extendedSessionIdleTimeoutInSeconds"},
+		{member: `"extendedSessionsEnabled":true`, effect: func(c *DurableTaskConfig) bool { return c.ExtendedSessionsEnabled }},
+		{member: `"extendedSessionIdleTimeoutInSeconds":60`, effect: func(c *DurableTaskConfig) bool { return c.ExtendedSessionIdleTimeout == time.Minute }},
 		{member: `"overridableExistingInstanceStates":"AnyState"`, warned: "overridableExistingInstanceStates"},
 		{member: `"httpSettings":{"defaultAsyncRequestSleepTimeMilliseconds":5000}`, warned: "httpSettings"},
-		{member: `"tracing":{"traceInputsAndOutputs":true}`, warned: "tracing"},
-		{member: `"tracking":{"traceInputsAndOutputs":true,"traceReplayEvents":false}`, warned: "tracking"},
-		{member: `"notifications":{"eventGrid":{"topicEndpoint":"https://x"}}`, warned: "notifications"},
+		// tracing, tracking and notifications are read by
+		// internal/telemetry/otelsetup, whose tests check their effect.
+		{member: `"tracing":{"traceInputsAndOutputs":true}`, effect: func(*DurableTaskConfig) bool { return true }},
+		{member: `"tracking":{"traceInputsAndOutputs":true,"traceReplayEvents":false}`, effect: func(*DurableTaskConfig) bool { return true }},
+		{member: `"notifications":{"eventGrid":{"topicEndpoint":"https://x"}}`, effect: func(*DurableTaskConfig) bool { return true }},
 		{member: `"customLifeCycleNotificationHelperType":"X"`, warned: "customLifeCycleNotificationHelperType"},
 		{member: `"storeInputsInOrchestrationHistory":true`, warned: "storeInputsInOrchestrationHistory"},
 		{member: `"entityMessageReorderWindowInMinutes":5`, warned: "entityMessageReorderWindowInMinutes"},
 		{member: `"useAppLease":true`, warned: "useAppLease"},
 		{member: `"noSuchSetting":1`, warned: "noSuchSetting"},
-		{member: `"storageProvider":{"azureStorage":{"trackingStoreConnectionStringName":"T","trackingStoreNamePrefix":"p"}}`, warned: "storageProvider.azureStorage.trackingStoreConnectionStringName"},
+		{member: `"storageProvider":{"azureStorage":{"trackingStoreConnectionStringName":"T","trackingStoreNamePrefix":"p"}}`, effect: func(c *DurableTaskConfig) bool {
+			return c.StorageProvider.TrackingStoreConnectionName == "T" && c.StorageProvider.TrackingStoreNamePrefix == "p"
+		}},
 		{member: `"storageProvider":{"controlQueueBufferThreshold":64}`, warned: "storageProvider.controlQueueBufferThreshold"},
 	}
 	for _, tc := range tests {

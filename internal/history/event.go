@@ -107,6 +107,18 @@ type Event struct {
 	FailureDetails *FailureDetails
 
 	Data string // GenericEvent
+
+	// ParentTraceContext is the W3C trace context of the span this event
+	// continues (ExecutionStarted: the starter's; TaskScheduled and entity
+	// requests: the orchestration's). Nil when tracing is off.
+	ParentTraceContext *TraceContext
+}
+
+// TraceContext is a W3C trace context as the Durable Task Framework stores
+// it in ExecutionStarted ("ParentTraceContext").
+type TraceContext struct {
+	TraceParent string `json:"TraceParent"`
+	TraceState  string `json:"TraceState,omitempty"`
 }
 
 // OrchestrationInstance names one execution of an instance.

@@ -34,6 +34,7 @@ type wireEvent struct {
 	Details               *string                `json:"Details,omitempty"`
 	FailureDetails        *FailureDetails        `json:"FailureDetails,omitempty"`
 	Data                  *string                `json:"Data,omitempty"`
+	ParentTraceContext    *TraceContext          `json:"ParentTraceContext,omitempty"`
 }
 
 // wireTime is a timestamp as the Durable Task Framework writes it: ISO 8601
@@ -81,7 +82,8 @@ func optString(s string) *string {
 
 // MarshalJSON writes the fields that belong to the event's type.
 func (e *Event) MarshalJSON() ([]byte, error) {
-	w := wireEvent{EventType: e.EventType, EventID: e.EventID, IsPlayed: e.IsPlayed, Timestamp: wireTime{e.Timestamp}}
+	w := wireEvent{EventType: e.EventType, EventID: e.EventID, IsPlayed: e.IsPlayed, Timestamp: wireTime{e.Timestamp},
+		ParentTraceContext: e.ParentTraceContext}
 	switch e.EventType {
 	case ExecutionStarted:
 		w.Name, w.Version, w.Input = &e.Name, optString(e.Version), optString(e.Input)
@@ -134,7 +136,7 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	*e = Event{
 		EventType: w.EventType, EventID: w.EventID, IsPlayed: w.IsPlayed, Timestamp: w.Timestamp.Time,
 		OrchestrationInstance: w.OrchestrationInstance, ParentInstance: w.ParentInstance,
-		Tags: w.Tags, FailureDetails: w.FailureDetails,
+		Tags: w.Tags, FailureDetails: w.FailureDetails, ParentTraceContext: w.ParentTraceContext,
 	}
 	if w.ScheduledStartTime != nil {
 		t := w.ScheduledStartTime.Time
