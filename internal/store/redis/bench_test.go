@@ -199,3 +199,90 @@ func BenchmarkRedisOneActivityOrchestration(b *testing.B) {
 	cancel()
 	wg.Wait()
 }
+
+// BenchmarkRedisFanOut runs fan-out orchestrations through the store the
+// way the engine does, without replay: one op is one orchestration that
+// schedules 200 activities in one commit and takes their results, many
+// per episode (the commit's and the fetch's batched commands), with 20
+// activity dispatchers. Its cmds/op counts the commands per activity.
+func BenchmarkRedisFanOut(b *testing.B) {
+	const fan = 200
+	s := benchStore(b, 4)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				wi, err := s.NextActivityWorkItem(ctx)
+				if err != nil {
+					return
+				}
+				if err := s.CompleteActivityWorkItem(ctx, wi, history.NewTaskCompleted(time.Now().UTC(), wi.Event.EventID, `2`)); err != nil && ctx.Err() == nil {
+					b.Error(err)
+				}
+			}
+		}()
+	}
+	done := commands(b, s)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := s.CreateInstance(ctx, startEvent(fmt.Sprintf("f%d", i)), store.CreateOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		for finished := false; !finished; {
+			wi, err := s.NextOrchestrationWorkItem(ctx, store.Orchestrations)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if finished, err = fanOutStep(ctx, s, wi, fan); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StopTimer()
+	done(b.N * fan)
+	b.ReportMetric(float64(b.N*fan)/b.Elapsed().Seconds(), "act/s")
+	cancel()
+	wg.Wait()
+}
+
+// fanOutStep commits one episode of a fan-out of n activities: schedule
+// them all on the start, append the results as they come, complete once
+// all n are in. It reports whether the orchestration completed.
+func fanOutStep(ctx context.Context, s store.Store, wi *store.OrchestrationWorkItem, n int) (bool, error) {
+	now := time.Now().UTC()
+	row := *wi.Instance
+	row.LastUpdatedAt = now
+	hist := []*history.Event{history.NewOrchestratorStarted(now)}
+	c := &store.OrchestrationCommit{Instance: &row}
+	results := 0
+	for _, e := range wi.History {
+		if e.EventType == history.TaskCompleted {
+			results++
+		}
+	}
+	for _, m := range wi.Messages {
+		hist = append(hist, m.Event)
+		if m.Event.EventType == history.TaskCompleted {
+			results++
+		}
+	}
+	finished := results == n
+	switch {
+	case wi.Instance.Status == history.StatusPending:
+		row.Status = history.StatusRunning
+		for i := range n {
+			sched := history.NewTaskScheduled(now, i, "Act", `1`)
+			hist = append(hist, sched)
+			c.Activities = append(c.Activities, sched)
+		}
+	case finished:
+		row.Status, row.Output = history.StatusCompleted, `"out"`
+		hist = append(hist, history.NewExecutionCompleted(now, history.StatusCompleted, `"out"`, nil))
+	}
+	c.NewHistory = append(hist, history.NewOrchestratorCompleted(now))
+	return finished, s.CompleteOrchestrationWorkItem(ctx, wi, c)
+}

@@ -57,8 +57,13 @@ func unpack(s string, n int) ([]string, error) {
 	return out, nil
 }
 
+// encodeEvent and decodeEvent call the event's own JSON methods rather
+// than json.Marshal / json.Unmarshal: those would scan the text once more
+// (compacting what MarshalJSON already wrote compact, validating what
+// UnmarshalJSON's own json.Unmarshal validates), and events are encoded
+// and decoded on every commit and fetch.
 func encodeEvent(e *history.Event) (string, error) {
-	b, err := json.Marshal(e)
+	b, err := e.MarshalJSON()
 	if err != nil {
 		return "", fmt.Errorf("encode %v event: %w", e.EventType, err)
 	}
@@ -67,7 +72,7 @@ func encodeEvent(e *history.Event) (string, error) {
 
 func decodeEvent(s string) (*history.Event, error) {
 	e := new(history.Event)
-	if err := json.Unmarshal([]byte(s), e); err != nil {
+	if err := e.UnmarshalJSON([]byte(s)); err != nil {
 		return nil, fmt.Errorf("decode event: %w", err)
 	}
 	return e, nil
@@ -202,25 +207,29 @@ func fromNanos(n int64) time.Time {
 // nanoseconds, 19 digits, then the id, so that the lexicographic order
 // of a sorted set whose scores are all 0 is (CreatedAt, InstanceID).
 func indexMember(created time.Time, id string) string {
-	n := nanos(created)
-	if n < 0 {
-		n = 0
-	}
-	return fmt.Sprintf("%019d|%s", n, id)
+	return padded(max(nanos(created), 0), 19, "|"+id)
 }
 
 // doneMember orders finished instances in the retention index by when
 // they finished (13 digits of Unix milliseconds), then id.
 func doneMember(finished time.Time, id string) string {
-	return fmt.Sprintf("%013d|%s", max(finished.UnixMilli(), 0), id)
+	return padded(max(finished.UnixMilli(), 0), 13, "|"+id)
 }
 
-func indexPrefix(t time.Time) string {
-	n := nanos(t)
-	if n < 0 {
-		n = 0
+func indexPrefix(t time.Time) string { return padded(max(nanos(t), 0), 19, "") }
+
+// padded writes n (not negative) in decimal with leading zeros to width
+// digits, then tail: fmt.Sprintf("%0*d%s") without its cost, since every
+// commit builds index members.
+func padded(n int64, width int, tail string) string {
+	var buf [20]byte
+	d := strconv.AppendInt(buf[:0], n, 10)
+	b := make([]byte, 0, max(width, len(d))+len(tail))
+	for i := len(d); i < width; i++ {
+		b = append(b, '0')
 	}
-	return fmt.Sprintf("%019d", n)
+	b = append(append(b, d...), tail...)
+	return string(b)
 }
 
 // splitMember returns the creation time and id of an index member.

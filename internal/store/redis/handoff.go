@@ -117,6 +117,7 @@ func (s *Store) lockWorkItem(ctx context.Context, res []any, lock *orchLock) (*s
 		lock.mids = append(lock.mids, m.ID)
 	}
 	lock.row = storekit.CloneInstance(wi.Instance)
+	lock.cur = [3]string{str(res, 6), str(res, 7), str(res, 8)}
 	wi.Lock = lock
 	return wi, more, nil
 }

@@ -20,7 +20,11 @@ type orchLock struct {
 	token string
 	mids  []string        // delivered message ids, deleted by the commit
 	row   *store.Instance // the row as locked, to skip unchanged payloads
-	once  sync.Once
+	// cur is the row's status, index and retention members as the fetch
+	// read them: the commit's writeRow needs them and, the row being
+	// locked, they cannot have changed since.
+	cur  [3]string
+	once sync.Once
 }
 
 // end stops counting the work item in flight on its partition and ends
@@ -85,7 +89,7 @@ func (s *Store) decodeWorkItem(res []any) (*store.OrchestrationWorkItem, bool, e
 		}
 		wi.Instance = row
 	}
-	i := 6
+	i := 9 // after the status and members, which lockWorkItem keeps
 	nh := int(num(res, i))
 	i++
 	raw := make([]string, nh)
@@ -250,7 +254,7 @@ func (s *Store) commitHead(wi *store.OrchestrationWorkItem, lock *orchLock, c *s
 	}
 	_, preToken := prefetch.scriptArgs()
 	a := []any{s.k.prefix(lock.p), lock.lease, floorMs(now), id, lock.token, flags, f.meta, f.status, f.member, f.doneMember,
-		kindCode(id), preToken, len(claims.tokens), claims.until}
+		kindCode(id), preToken, len(claims.tokens), claims.until, lock.cur[0], lock.cur[1], lock.cur[2]}
 	for _, t := range claims.tokens {
 		a = append(a, t)
 	}

@@ -36,15 +36,16 @@ local function readyAgain(id)
   redis.call('ZADD', readyKey(id), first[2], id)
   return first[2]
 end
--- enqueue adds a message; its id orders messages by (due, arrival).
+-- enqueue adds a message; its id orders messages by (due, arrival). It
+-- returns whether the instance is unlocked.
 local function enqueue(id, due, body)
   local seq = redis.call('INCR', P .. 'seq')
   local mid = string.format('%013d.%012d', tonumber(due), seq)
   redis.call('ZADD', P .. 'q:' .. id, due, mid)
   redis.call('HSET', P .. 'b:' .. id, mid, body)
-  if redis.call('HEXISTS', P .. 'locked', id) == 0 then
-    redis.call('ZADD', readyKey(id), 'LT', due, id)
-  end
+  if redis.call('HEXISTS', P .. 'locked', id) == 1 then return false end
+  redis.call('ZADD', readyKey(id), 'LT', due, id)
+  return true
 end
 local function publish()
   local n = tonumber(arg())
@@ -57,11 +58,12 @@ local function unindex(id, st, member)
 end
 -- writeRow sets the row's meta, status and index members, keeps the id,
 -- list and retention indexes in step and sets or clears the given
--- payloads, in as few calls as it can: this runs on every commit.
-local function writeRow(id, meta, st, member, done, payload)
+-- payloads, in as few calls as it can: this runs on every commit. cur is
+-- the row's {st, ix, dx} when the caller has read them already.
+local function writeRow(id, meta, st, member, done, payload, cur)
   local rk, kind = P .. 'r:' .. id, kindOf(id)
   local ix = P .. 'ix:' .. kind
-  local cur = redis.call('HMGET', rk, 'st', 'ix', 'dx')
+  cur = cur or redis.call('HMGET', rk, 'st', 'ix', 'dx')
   if cur[2] ~= member then
     if cur[2] then
       redis.call('ZREM', ix, cur[2])
@@ -110,9 +112,12 @@ local function unlockAll()
   for _, id in ipairs(ids) do readyAgain(id) end
   return #ids
 end
--- take locks instance id if it is unlocked and has visible messages, and
--- returns the work item reply {'W', id, meta, input, output, custom,
--- #history, history..., #messages, (id, dequeue count, body)..., 0}.
+-- take locks instance id if it is unlocked (known to be when unlocked is
+-- true) and has visible messages, and returns the work item reply {'W',
+-- id, meta, input, output, custom, status, index member, retention
+-- member, #history, history..., #messages, (id, dequeue count, body)...,
+-- 0}. The commit passes status and members back (see writeRow), since
+-- the row cannot change while the instance is locked.
 local function take(id, now, token, unlocked)
   if not unlocked and redis.call('HEXISTS', P .. 'locked', id) == 1 then return false end
   local mids = redis.call('ZRANGEBYSCORE', P .. 'q:' .. id, '-inf', now)
@@ -121,31 +126,37 @@ local function take(id, now, token, unlocked)
   redis.call('ZREM', readyKey(id), id)
   redis.call('HSET', P .. 'locked', id, token)
   local out = {'W', id}
-  local row = redis.call('HMGET', P .. 'r:' .. id, 'm', 'in', 'out', 'cs')
-  for i = 1, 4 do out[#out + 1] = row[i] or '' end
+  local row = redis.call('HMGET', P .. 'r:' .. id, 'm', 'in', 'out', 'cs', 'st', 'ix', 'dx')
+  for i = 1, 7 do out[#out + 1] = row[i] or '' end
   local hist = redis.call('LRANGE', P .. 'h:' .. id, 0, -1)
   out[#out + 1] = #hist
   for i = 1, #hist do out[#out + 1] = hist[i] end
   out[#out + 1] = #mids
   local bk = P .. 'b:' .. id
+  local bodies = {}
+  for i = 1, #mids, 500 do
+    local part = redis.call('HMGET', bk, unpack(mids, i, math.min(#mids, i + 499)))
+    for k = 1, #part do bodies[#bodies + 1] = part[k] end
+  end
   for i = 1, #mids do
     out[#out + 1] = mids[i]
     out[#out + 1] = redis.call('HINCRBY', bk, mids[i] .. ':d', 1)
-    out[#out + 1] = redis.call('HGET', bk, mids[i]) or ''
+    out[#out + 1] = bodies[i] or ''
   end
   out[#out + 1] = 0
   return out
 end
 -- takeReady takes the ready instance of kind whose messages became
--- visible first; the reply's last element counts those still ready.
+-- visible first; the reply's last element is 1 when another one is
+-- ready (the second of the range, read with the first), else 0.
 local function takeReady(kind, now, token)
   local ready = P .. 'ready:' .. kind
   for attempt = 1, 8 do
-    local ids = redis.call('ZRANGEBYSCORE', ready, '-inf', now, 'LIMIT', 0, 1)
+    local ids = redis.call('ZRANGEBYSCORE', ready, '-inf', now, 'LIMIT', 0, 2)
     if #ids == 0 then return false end
     local out = take(ids[1], now, token)
     if out then
-      out[#out] = redis.call('ZCOUNT', ready, '-inf', now)
+      out[#out] = #ids - 1
       return out
     end
     if redis.call('HEXISTS', P .. 'locked', ids[1]) == 1 then redis.call('ZREM', ready, ids[1])
@@ -154,16 +165,16 @@ local function takeReady(kind, now, token)
   return false
 end
 -- takeActivity takes the first visible activity request: {'W', id,
--- dequeue count, body, requests still visible}.
+-- dequeue count, body, 1 if another request is visible else 0}.
 local function takeActivity(now, untilMs, token)
   local acts = P .. 'acts'
-  local ids = redis.call('ZRANGEBYSCORE', acts, '-inf', now, 'LIMIT', 0, 1)
+  local ids = redis.call('ZRANGEBYSCORE', acts, '-inf', now, 'LIMIT', 0, 2)
   if #ids == 0 then return false end
   local aid, bk = ids[1], P .. 'actb'
   redis.call('ZADD', acts, untilMs, aid)
   redis.call('HSET', bk, aid .. ':l', token)
   local dq = redis.call('HINCRBY', bk, aid .. ':d', 1)
-  return {'W', aid, dq, redis.call('HGET', bk, aid) or '', redis.call('ZCOUNT', acts, '-inf', now)}
+  return {'W', aid, dq, redis.call('HGET', bk, aid) or '', #ids - 1}
 end
 local function nextScore(key)
   local nxt = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
@@ -179,17 +190,18 @@ func newScript(body string) *goredis.Script { return goredis.NewScript(prelude +
 // instance and returns its work item; else {'OK'}, or {'E', status}.
 var createScript = newScript(`
 local id = ARGV[2]
-local cur = redis.call('HGET', KEYS[1], 'st')
-if cur then
-  if string.find(ARGV[3], ',' .. cur .. ',', 1, true) then return {'E', cur} end
+local cur = redis.call('HMGET', KEYS[1], 'st', 'ix', 'dx')
+if cur[1] then
+  if string.find(ARGV[3], ',' .. cur[1] .. ',', 1, true) then return {'E', cur[1]} end
   dropInstance(id)
+  cur = {false, false, false}
 end
-writeRow(id, ARGV[4], ARGV[6], ARGV[7], '', {'in', ARGV[5]})
-enqueue(id, ARGV[8], ARGV[9])
+writeRow(id, ARGV[4], ARGV[6], ARGV[7], '', {'in', ARGV[5]}, cur)
+local unlocked = enqueue(id, ARGV[8], ARGV[9])
 argi = 12
 publish()
-if ARGV[10] ~= '' and redis.call('GET', P .. 'lease') == ARGV[10] then
-  local w = take(id, ARGV[12], ARGV[11])
+if unlocked and ARGV[10] ~= '' and redis.call('GET', P .. 'lease') == ARGV[10] then
+  local w = take(id, ARGV[12], ARGV[11], true)
   if w then return w end
 end
 return {'OK'}
@@ -223,7 +235,8 @@ return {'N', nextScore(P .. 'ready:' .. ARGV[5])}
 // commitScript: KEYS[1] lease. ARGV: P, owner, now, id, token, flags
 // ('r' write the row, 'h' replace history), meta, status, member,
 // retention member ("" unless finished), prefetch kind and token ("" for
-// none), #claimed activities, their lock end, their tokens...,
+// none), #claimed activities, their lock end, the row's status, index
+// and retention members as the fetch read them, the claimed tokens...,
 // #payload fields, (field, value)..., #consumed, ids..., #history,
 // events..., #messages, (id, due, body)..., #activities, bodies...,
 // #outbox, (entry id, body)..., publishes. The first activities, as many
@@ -236,19 +249,31 @@ if redis.call('GET', KEYS[1]) ~= ARGV[2] then return {'L'} end
 local id, now = ARGV[4], ARGV[3]
 if redis.call('HGET', P .. 'locked', id) ~= ARGV[5] then return {'X'} end
 local flags = ARGV[6]
-argi = 14
+argi = 17
 local claims = {}
 for i = 1, tonumber(ARGV[13]) do claims[i] = arg() end
 local payload = {}
 for i = 1, tonumber(arg()) * 2 do payload[i] = arg() end
 if string.find(flags, 'r', 1, true) then
-  writeRow(id, ARGV[7], ARGV[8], ARGV[9], ARGV[10], payload)
+  local cur = {}
+  for i = 1, 3 do cur[i] = ARGV[14 + i] ~= '' and ARGV[14 + i] end
+  writeRow(id, ARGV[7], ARGV[8], ARGV[9], ARGV[10], payload, cur)
 end
+-- Consumed messages, activity requests and history go in chunks of 500
+-- members per command: one command for the usual few, and within Lua's
+-- stack for a fan-in of thousands.
 local qk, bk = P .. 'q:' .. id, P .. 'b:' .. id
-for i = 1, tonumber(arg()) do
-  local mid = arg()
-  redis.call('ZREM', qk, mid)
-  redis.call('HDEL', bk, mid, mid .. ':d')
+local nc = tonumber(arg())
+for i = 1, nc, 500 do
+  local mids, fields = {}, {}
+  for k = i, math.min(nc, i + 499) do
+    local mid = arg()
+    mids[#mids + 1] = mid
+    fields[#fields + 1] = mid
+    fields[#fields + 1] = mid .. ':d'
+  end
+  redis.call('ZREM', qk, unpack(mids))
+  redis.call('HDEL', bk, unpack(fields))
 end
 local hk = P .. 'h:' .. id
 if string.find(flags, 'h', 1, true) then redis.call('DEL', hk) end
@@ -263,18 +288,38 @@ for i = 1, tonumber(arg()) do
   enqueue(to, due, body)
 end
 local aids = {}
-for i = 1, tonumber(arg()) do
-  local aid = string.format('%012d', redis.call('INCR', P .. 'seq'))
-  redis.call('HSET', P .. 'actb', aid, arg())
-  if claims[i] then
-    redis.call('ZADD', P .. 'acts', ARGV[14], aid)
-    redis.call('HSET', P .. 'actb', aid .. ':l', claims[i], aid .. ':d', 1)
-    aids[#aids + 1] = aid
-  else
-    redis.call('ZADD', P .. 'acts', now, aid)
+local na = tonumber(arg())
+if na > 0 then
+  local last = redis.call('INCRBY', P .. 'seq', na)
+  for i = 1, na, 500 do
+    local scores, fields = {}, {}
+    for k = i, math.min(na, i + 499) do
+      local aid = string.format('%012d', last - na + k)
+      fields[#fields + 1] = aid
+      fields[#fields + 1] = arg()
+      scores[#scores + 1] = claims[k] and ARGV[14] or now
+      scores[#scores + 1] = aid
+      if claims[k] then
+        fields[#fields + 1] = aid .. ':l'
+        fields[#fields + 1] = claims[k]
+        fields[#fields + 1] = aid .. ':d'
+        fields[#fields + 1] = 1
+        aids[#aids + 1] = aid
+      end
+    end
+    redis.call('ZADD', P .. 'acts', unpack(scores))
+    redis.call('HSET', P .. 'actb', unpack(fields))
   end
 end
-for i = 1, tonumber(arg()) do redis.call('HSET', P .. 'outbox', arg(), arg()) end
+local no = tonumber(arg())
+for i = 1, no, 500 do
+  local fields = {}
+  for k = i, math.min(no, i + 499) do
+    fields[#fields + 1] = arg()
+    fields[#fields + 1] = arg()
+  end
+  redis.call('HSET', P .. 'outbox', unpack(fields))
+end
 redis.call('HDEL', P .. 'locked', id)
 publish()
 local score = readyAgain(id) or ''

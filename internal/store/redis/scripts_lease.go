@@ -71,11 +71,11 @@ local aid, bk = ARGV[2], P .. 'actb'
 if redis.call('HGET', bk, aid .. ':l') ~= ARGV[3] then return {'X'} end
 redis.call('ZREM', KEYS[1], aid)
 redis.call('HDEL', bk, aid, aid .. ':l', aid .. ':d')
-enqueue(ARGV[4], ARGV[5], ARGV[6])
+local unlocked = enqueue(ARGV[4], ARGV[5], ARGV[6])
 argi = 11
 publish()
 local w, nxt = false, false
-if ARGV[8] ~= '' and redis.call('GET', P .. 'lease') == ARGV[8] then w = take(ARGV[4], ARGV[7], ARGV[9]) end
+if unlocked and ARGV[8] ~= '' and redis.call('GET', P .. 'lease') == ARGV[8] then w = take(ARGV[4], ARGV[7], ARGV[9], true) end
 if ARGV[11] ~= '' then nxt = takeActivity(ARGV[7], ARGV[10], ARGV[11]) end
 return {'OK', w, nxt}
 `)
