@@ -39,6 +39,7 @@ type App struct {
 	problems   []string
 	registered map[string]string // lower-cased name → kind
 	names      map[string]string // lower-cased name → name as registered
+	providers  []*Provider       // the optional parts passed to Use
 }
 
 // NewApp returns an empty app.

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/godurable/durablefunctions/durable"
-	"github.com/godurable/durablefunctions/durable/redisstore"
 	"github.com/godurable/durablefunctions/durable/sqlitestore"
 	"github.com/godurable/durablefunctions/internal/funcapp"
+	"github.com/godurable/durablefunctions/internal/provider"
 )
 
 // Mode is how the binary was started.
@@ -112,8 +112,9 @@ func isLoopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// openStore opens the store host.json and the settings choose.
-func openStore(ctx context.Context, fa *funcapp.App, log *slog.Logger) (*durable.Store, []durable.RuntimeOption, error) {
+// openStore opens the store host.json and the settings choose: SQLite and
+// memory are built in, the others come from the app's providers (App.Use).
+func openStore(ctx context.Context, app *App, fa *funcapp.App, log *slog.Logger) (*durable.Store, []durable.RuntimeOption, error) {
 	dt := fa.Host.DurableTask
 	choice := dt.ResolveStorage(fa.Dir, fa.Settings)
 	log.Info("durable: store selected", "store", string(choice.Type), "reason", choice.Reason, "hub", dt.HubName)
@@ -126,17 +127,21 @@ func openStore(ctx context.Context, fa *funcapp.App, log *slog.Logger) (*durable
 		}
 		s, err := sqlitestore.Open(ctx, choice.Path)
 		return s, nil, err
-	case funcapp.StorageRedis:
-		s, err := redisstore.Open(ctx, redisstore.Options{HubName: dt.HubName, ConnectionName: choice.ConnectionName,
-			Setting: fa.Settings.Get, Logger: log})
-		if err != nil {
-			return nil, nil, fmt.Errorf("redis (connection %q): %w", choice.ConnectionName, err)
+	case funcapp.StorageRedis, funcapp.StorageAzureStorage:
+		if p := app.storeProvider(choice.Type); p != nil {
+			return p.Open(ctx, provider.StoreRequest{App: fa, Choice: choice, Logger: log})
 		}
-		return s, nil, nil
-	case funcapp.StorageAzureStorage:
-		s, err := openAzureStorage(ctx, fa, choice, log)
-		// Azure queues delay messages by at most 7 days: chain longer timers.
-		return s, []durable.RuntimeOption{durable.WithMaxTimerInterval(6*24*time.Hour, 3*24*time.Hour)}, err
+		hint := provider.AzureStorage
+		if choice.Type == funcapp.StorageRedis {
+			hint = provider.Redis
+		}
+		err := hint.Missing(fmt.Sprintf("the store is %s (%s)", choice.Type, choice.Reason))
+		if dt.StorageProvider.Type == funcapp.StorageUnset {
+			// Chosen because a connection setting has a value, not by
+			// host.json: keeping the embedded store is the other fix.
+			err = fmt.Errorf(`%w; or, to keep the embedded SQLite store, set extensions.durableTask.storageProvider.type to "sqlite" in host.json`, err)
+		}
+		return nil, nil, err
 	}
 	return nil, nil, errors.New("no store selected: set extensions.durableTask.storageProvider.type in host.json")
 }
@@ -148,10 +153,13 @@ func concurrency(dt *funcapp.DurableTaskConfig) durable.RuntimeOption {
 // limits applies host.json's maxOrchestrationActions, and
 // maxEntityOperationBatchSize when host.json sets it (the engine's own
 // default batch, 100, is smaller than Durable Functions' 5,000 and keeps
-// an entity's batch short), and the versioning keys when host.json sets
-// any of them.
+// an entity's batch short), the versioning keys when host.json sets
+// any of them, and extendedSessionsEnabled with its idle timeout.
 func limits(dt *funcapp.DurableTaskConfig) []durable.RuntimeOption {
 	opts := []durable.RuntimeOption{durable.WithMaxOrchestrationActions(dt.MaxOrchestrationActions)}
+	if dt.ExtendedSessionsEnabled {
+		opts = append(opts, durable.WithExtendedSessions(dt.ExtendedSessionIdleTimeout))
+	}
 	if v, ok := versioning(dt); ok {
 		opts = append(opts, durable.WithVersioning(v))
 	}

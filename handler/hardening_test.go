@@ -132,7 +132,7 @@ func TestForwardedHeadersBuildURLsOnlyWhenTrusted(t *testing.T) {
 func TestStartupWarnsAboutSettingsWithoutEffectAndHonoursTheRest(t *testing.T) {
 	dir := writeApp(t, map[string]string{
 		"host.json": `{"version":"2.0","extensions":{"durableTask":{"hubName":"LimitsHub","storageProvider":{"emulator":{}},
-			"extendedSessionsEnabled":true,"maxOrchestrationActions":2}}}`,
+			"extendedSessionsEnabled":true,"useAppLease":true,"maxOrchestrationActions":2}}}`,
 		"Three/function.json": `{"bindings":[{"type":"orchestrationTrigger","direction":"in","name":"context"}]}`,
 		"Tick/function.json":  `{"bindings":[{"type":"activityTrigger","direction":"in","name":"input"}]}`,
 	})
@@ -167,8 +167,11 @@ func TestStartupWarnsAboutSettingsWithoutEffectAndHonoursTheRest(t *testing.T) {
 		t.Errorf("maxOrchestrationActions 2 with 3 activities: %s %+v", st.RuntimeStatus, st.Failure)
 	}
 	out := logs.String()
-	if !strings.Contains(out, "extensions.durableTask.extendedSessionsEnabled is not supported") {
-		t.Errorf("no startup warning names extendedSessionsEnabled:\n%s", out)
+	if !strings.Contains(out, "extensions.durableTask.useAppLease is not supported") {
+		t.Errorf("no startup warning names useAppLease:\n%s", out)
+	}
+	if strings.Contains(out, "extendedSessionsEnabled") {
+		t.Errorf("extendedSessionsEnabled, which is honoured, was warned about:\n%s", out)
 	}
 	if !strings.Contains(out, "store=memory") {
 		t.Errorf("the seed's {\"emulator\": {}} did not select the memory store:\n%s", out)

@@ -2,19 +2,16 @@ package handler
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
-	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue"
-
 	"github.com/godurable/durablefunctions/bindings"
 	"github.com/godurable/durablefunctions/durable"
 	"github.com/godurable/durablefunctions/internal/funcapp"
+	"github.com/godurable/durablefunctions/internal/provider"
 	"github.com/godurable/durablefunctions/internal/store"
 	"github.com/godurable/durablefunctions/internal/triggers"
 )
@@ -137,26 +134,24 @@ func (s *Server) planQueue(f *funcapp.Function, t *standaloneTriggers, byHand st
 	if err != nil {
 		return "", err
 	}
-	conn := f.Trigger.Connection()
-	svc, where, err := triggers.QueueService(conn, s.fa.Settings.Lookup, nil)
-	if errors.Is(err, triggers.ErrNoConnection) {
-		return fmt.Sprintf("queue %q: not polled: %v; %s", name, err, byHand), nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("queue trigger connection: %w", err)
-	}
-	var poison *azqueue.QueueClient
-	if p := triggers.PoisonQueueName(name); p != "" {
-		poison = svc.NewQueueClient(p)
+	p := s.app.queueProvider()
+	if p == nil {
+		return "", provider.AzureStorage.Missing("it is queue-triggered, and standalone the app polls its Azure Storage queue itself")
 	}
 	fn := s.app.queue[strings.ToLower(f.Name)]
-	q := &triggers.Queue{Name: f.Name, Client: svc.NewQueueClient(name), Poison: poison, Options: queueOptions(s.fa.Host.Queues),
-		Clock: store.SystemClock{}, Logger: s.log,
+	run, how, err := p.Queue(provider.QueueRequest{Function: f.Name, Queue: name, Connection: f.Trigger.Connection(),
+		Setting: s.fa.Settings.Lookup, Options: s.fa.Host.Queues, Logger: s.log,
 		Invoke: func(ctx context.Context, msg *bindings.QueueMessage) error {
 			return safely(func() error { return fn(ctx, msg, s.standaloneContext(f)) })
-		}}
-	t.runs = append(t.runs, q.Run)
-	return fmt.Sprintf("queue %q: polled through the %s", name, where), nil
+		}})
+	if err != nil {
+		return "", err
+	}
+	if run == nil {
+		return how + "; " + byHand, nil
+	}
+	t.runs = append(t.runs, run)
+	return how, nil
 }
 
 // startTriggers starts the timers and pollers once the runtime runs.
@@ -175,27 +170,6 @@ func (s *Server) stopTriggers(ctx context.Context) {
 	if s.triggers != nil {
 		_ = s.triggers.group.Stop(ctx)
 	}
-}
-
-// queueOptions are extensions.queues with the host's defaults.
-func queueOptions(c funcapp.QueuesConfig) triggers.QueueOptions {
-	o := triggers.DefaultQueueOptions()
-	if c.BatchSize > 0 {
-		o.BatchSize = c.BatchSize
-	}
-	o.NewBatchThreshold = o.BatchSize / 2 * runtime.NumCPU()
-	if c.NewBatchThreshold >= 0 {
-		o.NewBatchThreshold = c.NewBatchThreshold
-	}
-	if c.MaxPollingInterval > 0 {
-		o.MaxPollingInterval = c.MaxPollingInterval
-	}
-	if c.MaxDequeueCount > 0 {
-		o.MaxDequeueCount = c.MaxDequeueCount
-	}
-	o.VisibilityTimeout = c.VisibilityTimeout
-	o.Base64 = c.MessageEncoding != "none"
-	return o
 }
 
 var queueNamePattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9]|-[a-z0-9]){2,62}$`)

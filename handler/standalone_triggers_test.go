@@ -17,6 +17,7 @@ import (
 
 	"github.com/godurable/durablefunctions/bindings"
 	"github.com/godurable/durablefunctions/durable"
+	"github.com/godurable/durablefunctions/durable/azurestore"
 	"github.com/godurable/durablefunctions/handler"
 	"github.com/godurable/durablefunctions/internal/azurite"
 )
@@ -81,6 +82,7 @@ func TestStartupSaysHowEachFunctionIsTriggeredStandalone(t *testing.T) {
 	a.HTTP("Hello", func(w http.ResponseWriter, _ *http.Request, _ *handler.FunctionContext) {})
 	a.Timer("Tick", func(context.Context, *bindings.TimerInfo, *handler.FunctionContext) error { return nil })
 	a.Queue("FromQueue", func(context.Context, *bindings.QueueMessage, *handler.FunctionContext) error { return nil })
+	a.Use(azurestore.Provider) // polls FromQueue's Azure Storage queue standalone
 	a.EventHub("FromHub", func(context.Context, *bindings.EventHubBatch, *handler.FunctionContext) error { return nil })
 	_, logs := startStandalone(t, a, map[string]string{
 		"host.json":                     memoryHostJSON,
@@ -195,6 +197,7 @@ func TestAQueueFunctionReadsItsQueueStandalone(t *testing.T) {
 	}
 	var got calls
 	a := handler.NewApp()
+	a.Use(azurestore.Provider)
 	a.Queue("FromQueue", func(ctx context.Context, msg *bindings.QueueMessage, fc *handler.FunctionContext) error {
 		got.add(msg.Text)
 		return nil
@@ -222,6 +225,7 @@ func TestTwoServersOnOneAzureTaskHubRunEachTimerOccurrenceOnce(t *testing.T) {
 	var servers []*handler.Server
 	for _, name := range []string{"server 1", "server 2"} {
 		a := handler.NewApp()
+		a.Use(azurestore.Provider)
 		a.Timer("Tick", func(context.Context, *bindings.TimerInfo, *handler.FunctionContext) error { got.add(name); return nil })
 		srv, logs := startStandalone(t, a, files)
 		servers = append(servers, srv)

@@ -2,32 +2,18 @@ package handler_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/godurable/durablefunctions/durable"
 	"github.com/godurable/durablefunctions/handler"
+	"github.com/godurable/durablefunctions/internal/funcapp/funcapptest"
 )
 
 // writeApp writes a function app (host.json and function folders) into a
 // temporary directory and returns it.
-func writeApp(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
+var writeApp = funcapptest.WriteApp
 
 const memoryHostJSON = `{"version":"2.0","extensions":{"durableTask":{"hubName":"StartupHub","storageProvider":{"type":"memory"}}}}`
 
