@@ -50,6 +50,11 @@ var skeletonFunctions = []struct{ kind, name, route string }{
 
 type skeletonData struct {
 	Module, Binary, Hub, Replace, Version string
+	// Extension writes an app for extension mode: host.json loads the
+	// extension bundle, so behind the host its Durable extension owns the
+	// task hub (docs/extension-mode.md). Standalone the app still runs on
+	// its own engine.
+	Extension bool
 }
 
 var validModule = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._~/-]*$`)
@@ -60,6 +65,7 @@ func initApp(args []string, out io.Writer) error {
 	fs.SetOutput(io.Discard)
 	module := fs.String("module", "", "module path of the new app (default: the folder's name)")
 	replace := fs.String("replace", "", "use the durablefunctions checkout in this folder instead of a released version")
+	ext := fs.Bool("extension", false, "behind the host, let its Durable extension own the task hub (host.json loads the extension bundle)")
 	if err := fs.Parse(reorderFlags(args)); err != nil {
 		return fmt.Errorf("%v\n%s", err, usage)
 	}
@@ -73,6 +79,7 @@ func initApp(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	d.Extension = *ext
 	if err := checkEmpty(dir); err != nil {
 		return err
 	}
@@ -87,6 +94,9 @@ func initApp(args []string, out io.Writer) error {
 	fmt.Fprintf(out, "  make test        # the unit tests (go test ./...)\n")
 	fmt.Fprintf(out, "  make run         # serves http://127.0.0.1:7071 (go build -o %s . && ./%s)\n", d.Binary, d.Binary)
 	fmt.Fprintf(out, "  curl -s -X POST http://127.0.0.1:7071/api/hello -d '[\"Tokyo\",\"London\"]'\n")
+	if d.Extension {
+		fmt.Fprintf(out, "  func start       # behind the host: its Durable extension owns the task hub (Azurite or a storage account in AzureWebJobsStorage)\n")
+	}
 	return nil
 }
 
@@ -201,6 +211,9 @@ func writeSkeleton(dir string, d *skeletonData) error {
 		}
 	}
 	for _, f := range skeletonFunctions {
+		if f.kind == "management-api" && d.Extension {
+			continue // the host serves the management API itself
+		}
 		js, _, err := functemplates.Render(f.kind, f.name, map[string]string{"Route": f.route})
 		if err != nil {
 			return err

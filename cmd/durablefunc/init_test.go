@@ -13,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/godurable/durablefunctions/internal/extension"
+	"github.com/godurable/durablefunctions/internal/funcapp"
 )
 
 // A new user's first hour, as a test: init writes an app into a folder
@@ -179,5 +182,42 @@ func waitCompleted(t *testing.T, url string) map[string]json.RawMessage {
 			t.Fatal(fmt.Errorf("the orchestration did not complete: last status %v", st))
 		case <-time.After(50 * time.Millisecond):
 		}
+	}
+}
+
+// init --extension writes the same app for extension mode: host.json loads
+// the extension bundle, so behind the host (FUNCTIONS_WORKER_RUNTIME=custom)
+// the binary hands the task hub to the host's Durable extension, while a
+// standalone run keeps its own engine; the host serves the management API,
+// so no DurableTaskApi function is written.
+func TestInitWithExtensionWritesAnAppThatRunsInExtensionModeBehindTheHost(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "x")
+	if err := run([]string{"init", "--extension", "--module", "example.com/orders", dir}, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	fa, err := funcapp.LoadApp(dir)
+	if err != nil {
+		t.Fatalf("the written app does not load: %v", err)
+	}
+	if fa.Function("DurableTaskApi") != nil {
+		t.Error("extension mode wrote a DurableTaskApi function; the host serves the management API")
+	}
+	for _, name := range []string{"Hello", "SayHello", "StartHello"} {
+		if fa.Function(name) == nil {
+			t.Errorf("no %s function", name)
+		}
+	}
+	env := map[string]string{"FUNCTIONS_CUSTOMHANDLER_PORT": "7000", "FUNCTIONS_WORKER_RUNTIME": "custom"}
+	behind, err := extension.DetectMode(dir, func(k string) string { return env[k] })
+	if err != nil || behind.Mode != extension.Extended {
+		t.Errorf("behind the host: %v, %v; want extension mode", behind, err)
+	}
+	alone, err := extension.DetectMode(dir, func(string) string { return "" })
+	if err != nil || alone.Mode != extension.Native {
+		t.Errorf("standalone: %v, %v; want native mode", alone, err)
+	}
+	settings, _ := os.ReadFile(filepath.Join(dir, "local.settings.json.example"))
+	if !strings.Contains(string(settings), `"AzureWebJobsStorage": "UseDevelopmentStorage=true"`) {
+		t.Errorf("local.settings.json.example gives the extension no storage:\n%s", settings)
 	}
 }

@@ -1,6 +1,6 @@
 // Command durablefunc scaffolds and inspects Go Durable Functions apps.
 //
-//	durablefunc init [--module PATH] [--replace CHECKOUT] [DIR]
+//	durablefunc init [--module PATH] [--replace CHECKOUT] [--extension] [DIR]
 //	durablefunc new --kind orchestrator --name HelloSequence [--app DIR]
 //	durablefunc kinds
 //
@@ -33,7 +33,7 @@ func main() {
 }
 
 const usage = `usage:
-  durablefunc init [--module PATH] [--replace CHECKOUT] [DIR]
+  durablefunc init [--module PATH] [--replace CHECKOUT] [--extension] [DIR]
   durablefunc new --kind KIND --name NAME [--app DIR] [--route R] [--queue Q] [--eventhub E] [--schedule CRON] [--force]
   durablefunc kinds
   durablefunc history export INSTANCE_ID [--app DIR] [--db FILE] [--out FILE]

@@ -41,14 +41,14 @@ func startBehindHost(t *testing.T, a *handler.App, dir string) string {
 	return addr
 }
 
-// extensionApp copies the sample app's host.json and function.json files
-// into a folder whose host.json loads the extension bundle, as an app
-// deployed in extension mode does.
+// extensionApp copies the sample app's function.json files into a folder
+// with samples/host.extension.json as its host.json: the documented way to
+// run the sample app in extension mode (samples/README.md).
 func extensionApp(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	err := filepath.WalkDir(samplesDir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || (d.Name() != "function.json" && d.Name() != "host.json") {
+		if err != nil || d.IsDir() || (d.Name() != "function.json" && d.Name() != "host.extension.json") {
 			return err
 		}
 		rel, _ := filepath.Rel(samplesDir, path)
@@ -56,13 +56,8 @@ func extensionApp(t *testing.T) string {
 		if err != nil {
 			return err
 		}
-		if rel == "host.json" {
-			var host map[string]any
-			if err := json.Unmarshal(data, &host); err != nil {
-				return err
-			}
-			host["extensionBundle"] = map[string]string{"id": "Microsoft.Azure.Functions.ExtensionBundle", "version": "[4.*, 5.0.0)"}
-			data, _ = json.Marshal(host)
+		if rel == "host.extension.json" {
+			rel = "host.json"
 		}
 		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(rel)), 0o755); err != nil {
 			return err
