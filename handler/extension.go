@@ -31,6 +31,7 @@ func startExtension(app *App, fa *funcapp.App, opts *Options, log *slog.Logger) 
 		Logger:         log,
 		Replay:         replay.Options{MaxActions: fa.Host.DurableTask.MaxOrchestrationActions, DefaultVersion: fa.Host.DurableTask.Versioning.DefaultVersion},
 		ActivityClient: s.activityClient,
+		History:        s.clients, // for requests that ask the worker to stream the history
 	})
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {

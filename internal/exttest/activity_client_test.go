@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/godurable/durablefunctions/durable"
 	"github.com/godurable/durablefunctions/handler"
+	"github.com/godurable/durablefunctions/internal/extension"
 	"github.com/godurable/durablefunctions/internal/store"
 	"github.com/godurable/durablefunctions/internal/store/sidecar"
 )
@@ -139,5 +141,29 @@ func TestAnActivityWithADurableClientBindingSignalsAnEntityInExtensionMode(t *te
 				t.Fatalf("%s ended %s with %s; want Completed with %d", id, got.RuntimeStatus, got.Output, c.want)
 			}
 		})
+	}
+}
+
+// Orchestrator requests that ask for history streaming carry no endpoint;
+// the worker streams from the endpoint its durableClient bindings named.
+// durabletask-go 0.6.0, the stand-in, does not implement
+// StreamInstanceHistory (the Durable Task Scheduler does), so this shows
+// that the request reaches the named endpoint and that its refusal comes
+// back as a clear error; the replay of a streamed history is shown in
+// internal/extension.
+func TestHistoryIsStreamedFromTheEndpointABindingNamed(t *testing.T) {
+	s := startStandIn(t, "")
+	st := s.run(t, "HelloSequence", nil)
+	var clients sidecar.Clients
+	defer clients.Close()
+	if _, err := clients.FetchHistory(t.Context(), st.InstanceID, ""); err == nil || !strings.Contains(err.Error(), "durableClient binding") {
+		t.Fatalf("before any binding: %v; want an error naming the durableClient binding", err)
+	}
+	if _, err := clients.Client(&extension.ClientBinding{TaskHubName: "SamplesHub", RPCBaseURL: "http://" + s.sidecar.ClientAddr}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := clients.FetchHistory(t.Context(), st.InstanceID, "")
+	if err == nil || !strings.Contains(err.Error(), "StreamInstanceHistory not implemented") || !strings.Contains(err.Error(), st.InstanceID) {
+		t.Fatalf("after a binding: %v; want the stand-in's own refusal for this instance", err)
 	}
 }

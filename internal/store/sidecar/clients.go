@@ -1,11 +1,13 @@
 package sidecar
 
 import (
+	"context"
 	"fmt"
 	"sync"
 
 	"github.com/godurable/durablefunctions/durable"
 	"github.com/godurable/durablefunctions/internal/extension"
+	pb "github.com/godurable/durablefunctions/internal/protos"
 	"github.com/godurable/durablefunctions/internal/store"
 )
 
@@ -18,9 +20,12 @@ type Clients struct {
 	Registry *durable.Registry
 	mu       sync.Mutex
 	stores   map[string]*Store
+	clients  map[string]*durable.Client // one per store, so callers may cache by client
+	last     *Store                     // the endpoint a binding named most recently
 }
 
-// Client returns the durable client for the binding.
+// Client returns the durable client for the binding: the same client for
+// the same endpoint, task hub and connection.
 func (c *Clients) Client(b *extension.ClientBinding) (*durable.Client, error) {
 	key := b.RPCBaseURL + "|" + b.TaskHubName + "|" + b.ConnectionName
 	c.mu.Lock()
@@ -33,11 +38,29 @@ func (c *Clients) Client(b *extension.ClientBinding) (*durable.Client, error) {
 			return nil, fmt.Errorf("durable client for task hub %q: %w", b.TaskHubName, err)
 		}
 		if c.stores == nil {
-			c.stores = map[string]*Store{}
+			c.stores, c.clients = map[string]*Store{}, map[string]*durable.Client{}
 		}
 		c.stores[key] = st
+		c.clients[key] = durable.NewClient(store.NewHandle(st), c.Registry)
 	}
-	return durable.NewClient(store.NewHandle(st), c.Registry), nil
+	c.last = st
+	return c.clients[key], nil
+}
+
+// FetchHistory streams an instance's history from the extension, for
+// orchestrator requests that ask the worker to fetch it
+// (requiresHistoryStreaming). The orchestrator invocation does not say
+// where the extension's gRPC endpoint is; the durableClient bindings do,
+// so it uses the endpoint a binding named most recently, and says so when
+// no invocation has named one yet.
+func (c *Clients) FetchHistory(ctx context.Context, instanceID, executionID string) ([]*pb.HistoryEvent, error) {
+	c.mu.Lock()
+	st := c.last
+	c.mu.Unlock()
+	if st == nil {
+		return nil, fmt.Errorf("no durableClient binding has named the extension's gRPC endpoint yet, so the history of %q cannot be streamed: give any function (an HTTP starter, say) a durableClient binding", instanceID)
+	}
+	return FetchHistory(st.ctx(ctx), st.rpc, instanceID, executionID)
 }
 
 // Close closes every connection.
@@ -47,6 +70,8 @@ func (c *Clients) Close() error {
 	for k, st := range c.stores {
 		_ = st.Close()
 		delete(c.stores, k)
+		delete(c.clients, k)
 	}
+	c.last = nil
 	return nil
 }
