@@ -254,6 +254,13 @@ func (s *Store) loadWorkItem(ctx context.Context, lk *orchLock) (*store.Orchestr
 			// redelivery).
 			skipped = append(skipped, q)
 			continue
+		case isStart && row != nil && row.inst.Status == history.StatusPending &&
+			row.inst.ExecutionID != e.OrchestrationInstance.ExecutionID:
+			// The start of a create that lost the race for the row: a
+			// Pending row only ever holds the execution whose create won,
+			// and that create may already have told its caller so.
+			skipped = append(skipped, q)
+			continue
 		case replaced && !(isStart && e.OrchestrationInstance.ExecutionID == row.inst.ExecutionID) &&
 			q.env.VisibleAt.Before(row.inst.CreatedAt):
 			// Queued for the execution the create replaced.
