@@ -39,10 +39,8 @@ func (e *Engine) handOff(ctx context.Context, awi *store.ActivityWorkItem, resul
 		return false
 	}
 	failPoint("activity-handoff-before-commit")
-	switch err := e.be.CompleteOrchestrationWorkItem(wctx, wi, commit); {
+	switch err := e.complete(wctx, wi, store.Orchestrations, commit); {
 	case err == nil:
-		e.committed(wi, store.Orchestrations, commit)
-		e.watch.notify(commit.Instance)
 		return true
 	case errors.Is(err, store.ErrWorkItemLost):
 		return false // unlocked by the store; nothing was written

@@ -55,10 +55,8 @@ func (e *Engine) startInline(ctx context.Context, start *history.Event, opts sto
 		return true, e.be.AbandonOrchestrationWorkItem(wctx, wi, 0)
 	}
 	failPoint("inline-start-before-commit")
-	switch err := e.be.CompleteOrchestrationWorkItem(wctx, wi, commit); {
+	switch err := e.complete(wctx, wi, store.Orchestrations, commit); {
 	case err == nil:
-		e.committed(wi, store.Orchestrations, commit)
-		e.watch.notify(commit.Instance)
 		return true, nil
 	case errors.Is(err, store.ErrWorkItemLost):
 		return false, nil // the id was taken meanwhile: CreateInstance applies the dedupe rules

@@ -23,7 +23,7 @@ func (e *Engine) orchestrationLoop(ctx context.Context, kind store.WorkKind) err
 	if commit == nil {
 		return e.be.AbandonOrchestrationWorkItem(context.WithoutCancel(ctx), wi, retry)
 	}
-	if err := e.be.CompleteOrchestrationWorkItem(context.WithoutCancel(ctx), wi, commit); err != nil {
+	if err := e.complete(context.WithoutCancel(ctx), wi, kind, commit); err != nil {
 		// A failed commit (storage unreachable, a lost race) leaves the
 		// work item locked: give it back so that it is replayed once the
 		// store answers again. After a lost race the abandon fails with
@@ -32,6 +32,16 @@ func (e *Engine) orchestrationLoop(ctx context.Context, kind store.WorkKind) err
 			err = errors.Join(err, fmt.Errorf("abandon: %w", aerr))
 		}
 		return fmt.Errorf("instance %s: commit: %w", wi.InstanceID, err)
+	}
+	return nil
+}
+
+// complete writes an episode's commit and, once it is written, tells the
+// observer and the clients waiting on the instance. Every path that runs
+// an episode (dispatcher, inline start, result hand-off) ends here.
+func (e *Engine) complete(ctx context.Context, wi *store.OrchestrationWorkItem, kind store.WorkKind, commit *store.OrchestrationCommit) error {
+	if err := e.be.CompleteOrchestrationWorkItem(ctx, wi, commit); err != nil {
+		return err
 	}
 	e.committed(wi, kind, commit)
 	e.watch.notify(commit.Instance)
