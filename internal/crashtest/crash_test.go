@@ -2,8 +2,6 @@ package crashtest
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -17,6 +15,7 @@ import (
 	"github.com/godurable/durablefunctions/durable"
 	"github.com/godurable/durablefunctions/durable/sqlitestore"
 	"github.com/godurable/durablefunctions/internal/history"
+	workloads "github.com/godurable/durablefunctions/internal/workload"
 )
 
 const (
@@ -151,15 +150,7 @@ func child(db string, sc scenario) int {
 // restart the same workload after every kill, and starting a finished id
 // again would replace it with a new execution.
 func startOnce(ctx context.Context, c *durable.Client, name, id string, input any) error {
-	if _, err := c.GetStatus(ctx, id); err == nil {
-		return nil
-	} else if !errors.Is(err, durable.ErrInstanceNotFound) {
-		return err
-	}
-	if _, err := c.StartNew(ctx, name, input, durable.WithInstanceID(id)); err != nil && !errors.Is(err, durable.ErrInstanceExists) {
-		return err
-	}
-	return nil
+	return workloads.StartOnce(ctx, c, workloads.Job{ID: id, Name: name, Input: input})
 }
 
 func startOrchestrations(ctx context.Context, c *durable.Client) error {
@@ -289,38 +280,20 @@ func verifyOrchestrations(t *testing.T, c *durable.Client) {
 
 func checkNoDuplicates(t *testing.T, id string, h []*history.Event) {
 	t.Helper()
-	scheduled := map[int]bool{}
-	completed := map[int]bool{}
-	counts := map[history.EventType]int{}
+	workloads.NoDuplicates(t, id, h)
+	// These workloads send no events, so every scheduled task completes.
+	open := map[int]bool{}
 	for _, e := range h {
-		counts[e.EventType]++
-		if e.EventType.IsScheduling() {
-			if scheduled[e.EventID] {
-				t.Errorf("%s: sequence number %d scheduled twice", id, e.EventID)
-			}
-			scheduled[e.EventID] = true
-		}
-		var done int = -1
-		switch e.EventType {
-		case history.TaskCompleted, history.TaskFailed:
-			done = e.TaskScheduledID
-		case history.TimerFired:
-			done = e.TimerID
-		}
-		if done >= 0 {
-			if completed[done] {
-				b, _ := json.Marshal(e)
-				t.Errorf("%s: task %d completed twice (%s)", id, done, b)
-			}
-			completed[done] = true
+		switch {
+		case e.EventType.IsScheduling():
+			open[e.EventID] = true
+		case e.EventType == history.TaskCompleted || e.EventType == history.TaskFailed:
+			delete(open, e.TaskScheduledID)
+		case e.EventType == history.TimerFired:
+			delete(open, e.TimerID)
 		}
 	}
-	if counts[history.ExecutionStarted] != 1 || counts[history.ExecutionCompleted] != 1 {
-		t.Errorf("%s: %d ExecutionStarted and %d ExecutionCompleted events, want 1 each", id, counts[history.ExecutionStarted], counts[history.ExecutionCompleted])
-	}
-	for id2 := range scheduled {
-		if !completed[id2] {
-			t.Errorf("%s: task %d was scheduled but never completed", id, id2)
-		}
+	for seq := range open {
+		t.Errorf("%s: task %d was scheduled but never completed", id, seq)
 	}
 }

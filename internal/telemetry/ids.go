@@ -5,9 +5,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
-	"fmt"
-	"strings"
 
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/godurable/durablefunctions/internal/history"
@@ -89,44 +88,30 @@ func orchestrationSpan(instanceID string, started *history.Event) (sc, parent tr
 	return trace.NewSpanContext(cfg), parent
 }
 
-// traceContext writes sc as a W3C traceparent, or nil for an invalid sc.
+// traceContext writes sc in the W3C form (traceparent, tracestate), or nil
+// for an invalid sc.
 func traceContext(sc trace.SpanContext) *history.TraceContext {
 	if !sc.IsValid() {
 		return nil
 	}
-	return &history.TraceContext{
-		TraceParent: fmt.Sprintf("00-%s-%s-%s", sc.TraceID(), sc.SpanID(), sc.TraceFlags()),
-		TraceState:  sc.TraceState().String(),
-	}
+	carrier := propagation.MapCarrier{}
+	w3c.Inject(trace.ContextWithSpanContext(context.Background(), sc), carrier)
+	return &history.TraceContext{TraceParent: carrier["traceparent"], TraceState: carrier["tracestate"]}
 }
 
-// parseTraceContext reads a W3C traceparent ("00-<trace>-<span>-<flags>");
-// anything else gives an invalid span context, so a malformed value stored
-// by another runtime only loses the link.
+// parseTraceContext reads a W3C traceparent and tracestate; anything else
+// gives an invalid span context, so a malformed value stored by another
+// runtime only loses the link.
 func parseTraceContext(tc *history.TraceContext) trace.SpanContext {
 	if tc == nil {
 		return trace.SpanContext{}
 	}
-	parts := strings.Split(tc.TraceParent, "-")
-	if len(parts) != 4 || len(parts[3]) != 2 {
-		return trace.SpanContext{}
-	}
-	tid, err := trace.TraceIDFromHex(parts[1])
-	if err != nil {
-		return trace.SpanContext{}
-	}
-	sid, err := trace.SpanIDFromHex(parts[2])
-	if err != nil {
-		return trace.SpanContext{}
-	}
-	cfg := trace.SpanContextConfig{TraceID: tid, SpanID: sid, Remote: true}
-	if parts[3] == "01" {
-		cfg.TraceFlags = trace.FlagsSampled
-	}
+	carrier := propagation.MapCarrier{"traceparent": tc.TraceParent}
 	if tc.TraceState != "" {
-		if ts, err := trace.ParseTraceState(tc.TraceState); err == nil {
-			cfg.TraceState = ts
-		}
+		carrier["tracestate"] = tc.TraceState
 	}
-	return trace.NewSpanContext(cfg)
+	return trace.SpanContextFromContext(w3c.Extract(context.Background(), carrier))
 }
+
+// w3c is the W3C Trace Context format, the one Durable Functions stores.
+var w3c propagation.TraceContext

@@ -72,6 +72,9 @@ func instanceID(ev *history.Event) string {
 // A continue-as-new start keeps the execution's own parent, so that every
 // execution of an eternal orchestration sits under the same starter.
 func stampCommit(wi *store.OrchestrationWorkItem, c *store.OrchestrationCommit) {
+	if len(c.Activities) == 0 && len(c.Messages) == 0 {
+		return // it sends nothing to stamp
+	}
 	started := startedIn(wi.History)
 	if started == nil || c.ReplaceHistory {
 		if s := startedIn(c.NewHistory); s != nil {

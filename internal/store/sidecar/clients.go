@@ -19,9 +19,15 @@ type Clients struct {
 	// Registry is the app's registry: StartNew checks names against it.
 	Registry *durable.Registry
 	mu       sync.Mutex
-	stores   map[string]*Store
-	clients  map[string]*durable.Client // one per store, so callers may cache by client
-	last     *Store                     // the endpoint a binding named most recently
+	conns    map[string]conn
+	last     *Store // the endpoint a binding named most recently
+}
+
+// conn is one endpoint's store and the one client over it (one client per
+// store, so that callers may cache by client).
+type conn struct {
+	st     *Store
+	client *durable.Client
 }
 
 // Client returns the durable client for the binding: the same client for
@@ -30,21 +36,20 @@ func (c *Clients) Client(b *extension.ClientBinding) (*durable.Client, error) {
 	key := b.RPCBaseURL + "|" + b.TaskHubName + "|" + b.ConnectionName
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	st := c.stores[key]
-	if st == nil {
-		var err error
-		st, err = Dial(b.RPCBaseURL, Options{TaskHub: b.TaskHubName, ConnectionName: b.ConnectionName, MaxMessageBytes: b.MaxGrpcMessageSizeInBytes})
+	cn, ok := c.conns[key]
+	if !ok {
+		st, err := Dial(b.RPCBaseURL, Options{TaskHub: b.TaskHubName, ConnectionName: b.ConnectionName, MaxMessageBytes: b.MaxGrpcMessageSizeInBytes})
 		if err != nil {
 			return nil, fmt.Errorf("durable client for task hub %q: %w", b.TaskHubName, err)
 		}
-		if c.stores == nil {
-			c.stores, c.clients = map[string]*Store{}, map[string]*durable.Client{}
+		if c.conns == nil {
+			c.conns = map[string]conn{}
 		}
-		c.stores[key] = st
-		c.clients[key] = durable.NewClient(store.NewHandle(st), c.Registry)
+		cn = conn{st: st, client: durable.NewClient(store.NewHandle(st), c.Registry)}
+		c.conns[key] = cn
 	}
-	c.last = st
-	return c.clients[key], nil
+	c.last = cn.st
+	return cn.client, nil
 }
 
 // FetchHistory streams an instance's history from the extension, for
@@ -67,10 +72,9 @@ func (c *Clients) FetchHistory(ctx context.Context, instanceID, executionID stri
 func (c *Clients) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for k, st := range c.stores {
-		_ = st.Close()
-		delete(c.stores, k)
-		delete(c.clients, k)
+	for k, cn := range c.conns {
+		_ = cn.st.Close()
+		delete(c.conns, k)
 	}
 	c.last = nil
 	return nil

@@ -15,7 +15,6 @@ package otelsetup
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/godurable/durablefunctions/internal/eventgrid"
 	"github.com/godurable/durablefunctions/internal/funcapp"
@@ -202,10 +201,7 @@ func parseEventGrid(m map[string]any, env func(string) string, warn func(path, w
 	if cfg.Key == "" {
 		return nil, fmt.Errorf("host.json: extensions.durableTask.notifications.eventGrid.keySettingName: app setting %q is not set", keySetting)
 	}
-	if cfg.RetryInterval == 0 {
-		cfg.RetryInterval = 5 * time.Minute
-	}
-	return cfg, nil
+	return cfg, nil // eventgrid.New sets the defaults
 }
 
 // resolve replaces a value written as %SettingName% by the setting, as the

@@ -9,7 +9,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
-	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -95,9 +94,6 @@ func (p *Providers) TracerProvider() trace.TracerProvider {
 	}
 	return p.Tracer
 }
-
-// Propagator reads and writes W3C traceparent/tracestate headers.
-func Propagator() propagation.TextMapPropagator { return propagation.TraceContext{} }
 
 // Shutdown flushes spans and metrics and sends queued notifications,
 // until ctx ends.
