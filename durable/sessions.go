@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/godurable/durablefunctions/internal/replay"
@@ -66,8 +67,8 @@ type sessionCache struct {
 	sweeping bool      // the idle sweeper runs
 	closed   bool
 	stop     chan struct{}
-	resumed  int // episodes run on a parked session
-	replayed int // episodes replayed in full
+	resumed  atomic.Int64 // episodes run on a parked session
+	replayed atomic.Int64 // episodes replayed in full
 }
 
 type sessionEntry struct {
@@ -99,19 +100,19 @@ func (c *sessionCache) run(name string, fn replay.Orchestrator, ep replay.Episod
 	if e := c.take(ep.InstanceID); e != nil {
 		if strings.EqualFold(e.orchestrator, name) && !c.expired(e, now) {
 			if r, ok := e.sess.Resume(ep, opts); ok {
-				c.count(&c.resumed)
+				c.resumed.Add(1)
 				if e.sess.Live() {
-					c.put(e, now)
+					c.put(e)
 				}
 				return r
 			}
 		}
 		e.sess.Close() // does nothing if Resume already closed it
 	}
-	c.count(&c.replayed)
+	c.replayed.Add(1)
 	r, s := replay.ExecuteSession(fn, ep, opts)
 	if s != nil {
-		c.put(&sessionEntry{instanceID: ep.InstanceID, orchestrator: name, sess: s}, now)
+		c.put(&sessionEntry{instanceID: ep.InstanceID, orchestrator: name, sess: s})
 	}
 	return r
 }
@@ -120,18 +121,10 @@ func (c *sessionCache) expired(e *sessionEntry, now time.Time) bool {
 	return now.Sub(e.lastUsed) >= c.idle
 }
 
-func (c *sessionCache) count(n *int) {
-	c.mu.Lock()
-	*n++
-	c.mu.Unlock()
-}
-
 // counts returns how many episodes resumed a session and how many
 // replayed in full.
 func (c *sessionCache) counts() (resumed, replayed int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.resumed, c.replayed
+	return int(c.resumed.Load()), int(c.replayed.Load())
 }
 
 // len returns the number of parked sessions.
@@ -157,10 +150,11 @@ func (c *sessionCache) remove(e *sessionEntry) {
 	c.lru.Remove(e.elem)
 }
 
-// put parks e as the instance's session, closing the least recently used
-// sessions beyond the bound. Sessions are closed outside the lock: closing
+// put parks e as the instance's session, idle from now (the end of its
+// episode, so that the list stays in order of expiry), closing the least
+// recently used sessions beyond the bound. Sessions are closed outside the lock: closing
 // runs the code's deferred calls.
-func (c *sessionCache) put(e *sessionEntry, now time.Time) {
+func (c *sessionCache) put(e *sessionEntry) {
 	var drop []*sessionEntry
 	c.mu.Lock()
 	if c.closed {
@@ -172,7 +166,7 @@ func (c *sessionCache) put(e *sessionEntry, now time.Time) {
 		c.remove(old)
 		drop = append(drop, old)
 	}
-	e.lastUsed = now
+	e.lastUsed = c.clock.Now()
 	e.elem = c.lru.PushBack(e)
 	c.entries[e.instanceID] = e
 	for len(c.entries) > c.max {

@@ -131,11 +131,7 @@ func openStore(ctx context.Context, app *App, fa *funcapp.App, log *slog.Logger)
 		if p := app.storeProvider(choice.Type); p != nil {
 			return p.Open(ctx, provider.StoreRequest{App: fa, Choice: choice, Logger: log})
 		}
-		hint := provider.AzureStorage
-		if choice.Type == funcapp.StorageRedis {
-			hint = provider.Redis
-		}
-		err := hint.Missing(fmt.Sprintf("the store is %s (%s)", choice.Type, choice.Reason))
+		err := provider.StoreHint(choice.Type).Missing(fmt.Sprintf("the store is %s (%s)", choice.Type, choice.Reason))
 		if dt.StorageProvider.Type == funcapp.StorageUnset {
 			// Chosen because a connection setting has a value, not by
 			// host.json: keeping the embedded store is the other fix.

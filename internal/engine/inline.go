@@ -16,9 +16,10 @@ import (
 // client's StartNew returns once the instance is Running with its first
 // activities, timers and messages queued, and the start never goes
 // through a queue. Anything the inline path cannot do (a scheduled start,
-// an id in use, no free episode slot, a versioning rejection, a store
-// error) falls back to the store's CreateInstance, so the outcome is the
-// one the dispatchers would have reached.
+// an id in use, no free episode slot, a versioning rejection, a failed
+// commit) falls back to creating the instance for the dispatchers, so the
+// outcome is the one they would have reached; an error reserving the id
+// is returned, as CreateInstance would have returned it.
 func (e *Engine) CreateInstance(ctx context.Context, start *history.Event, opts store.CreateOptions) error {
 	if done, err := e.startInline(ctx, start, opts); done {
 		return err

@@ -95,6 +95,18 @@ var (
 	Redis        = Hint{Name: "Redis", Import: "github.com/godurable/durablefunctions/durable/redisstore", Use: "app.Use(redisstore.Provider)"}
 )
 
+// StoreHint names the part that opens stores of type t, or nil when the
+// handler opens them itself.
+func StoreHint(t funcapp.StorageType) *Hint {
+	switch t {
+	case funcapp.StorageAzureStorage:
+		return &AzureStorage
+	case funcapp.StorageRedis:
+		return &Redis
+	}
+	return nil
+}
+
 // Missing is the startup error for a part that what needs but the program
 // does not link.
 func (h Hint) Missing(what string) error {

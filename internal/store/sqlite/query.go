@@ -30,15 +30,23 @@ func (s *Store) cachedRow(id string) *cached {
 	return s.cache[id]
 }
 
+// knownRow returns the committed row memory holds for the instance (cached
+// with its history, or finished lately), or nil: one lock for both.
+func (s *Store) knownRow(id string) *store.Instance {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.cache[id]; c != nil && c.row != nil {
+		return c.row
+	}
+	return s.finished[id]
+}
+
 // GetInstance returns the instance's row; see store.Store.
 func (s *Store) GetInstance(ctx context.Context, instanceID string) (*store.Instance, error) {
 	if err := s.open(ctx); err != nil {
 		return nil, fmt.Errorf("get instance %q: %w", instanceID, err)
 	}
-	if c := s.cachedRow(instanceID); c != nil && c.row != nil {
-		return storekit.CloneInstance(c.row), nil
-	}
-	if row := s.finishedRow(instanceID); row != nil {
+	if row := s.knownRow(instanceID); row != nil {
 		return storekit.CloneInstance(row), nil
 	}
 	row, err := scanRow(s.r.selRow.QueryRowContext(ctx, instanceID))

@@ -51,11 +51,3 @@ func (s *Store) qdrop(id string) {
 	delete(s.finished, id)
 	s.q.Drop(id)
 }
-
-// finishedRow returns the committed row of an instance that finished
-// lately, or nil.
-func (s *Store) finishedRow(id string) *store.Instance {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.finished[id]
-}
