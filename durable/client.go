@@ -263,7 +263,9 @@ func (c *Client) send(ctx context.Context, instanceID, op string, allowed func(R
 	if !allowed(inst.Status) {
 		return &InvalidStateError{InstanceID: instanceID, Operation: op, Status: inst.Status}
 	}
-	if err := c.be.SendMessages(ctx, store.Message{InstanceID: instanceID, Event: ev}); err != nil {
+	m := store.Message{InstanceID: instanceID, Event: ev}
+	c.eng.ObserveSend(ctx, &m) // a raised event's span
+	if err := c.be.SendMessages(ctx, m); err != nil {
 		return fmt.Errorf("durable: instance %q: %s: %w", instanceID, op, err)
 	}
 	return nil

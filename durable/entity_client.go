@@ -47,6 +47,7 @@ func (c *Client) SignalEntity(ctx context.Context, id EntityID, operation string
 		return err
 	}
 	msg := store.Message{InstanceID: id.String(), Event: history.NewEventRaised(c.clock.Now(), replay.EntityOperationEvent, string(body)), VisibleAt: req.ScheduledTime}
+	c.eng.ObserveSend(ctx, &msg) // links the operation to the caller's trace
 	if err := c.be.SendMessages(ctx, msg); err != nil {
 		return fmt.Errorf("durable: signal entity %s: %w", id, err)
 	}

@@ -2,12 +2,12 @@ package durable
 
 import (
 	"log/slog"
-	"time"
 
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/store"
 	"github.com/godurable/durablefunctions/internal/telemetry"
 )
 
@@ -32,6 +32,12 @@ type Telemetry struct {
 	MeterProvider metric.MeterProvider
 	// StoreName labels the metrics (durabletask.store).
 	StoreName string
+	// Store, with MeterProvider, is read for the queue-depth gauges
+	// (durabletask.queue.messages, .instances, .oldest_age) each time the
+	// metrics are collected. The SQLite, Redis and Azure Storage stores
+	// can tell their depth; with another store, or nil, there are no
+	// gauges.
+	Store *Store
 	// Logger, when set, receives a tracking line for each lifecycle event
 	// of each orchestration (started, activity scheduled, timer fired, ...).
 	Logger *slog.Logger
@@ -48,16 +54,11 @@ type Telemetry struct {
 	OnLifecycle func(LifecycleEvent)
 }
 
-// LifecycleEvent is an orchestration's change of state.
-type LifecycleEvent struct {
-	InstanceID string
-	Name       string
-	// Status is Running (it started), Completed, Failed or Terminated.
-	Status RuntimeStatus
-	// Reason is the failure message or the termination reason.
-	Reason string
-	Time   time.Time
-}
+// LifecycleEvent is an orchestration's change of state: its InstanceID,
+// ExecutionID and Name; Status, Running (it started), Completed, Failed or
+// Terminated; Reason, the failure message or the termination reason; and
+// Time, when the change was stored.
+type LifecycleEvent = telemetry.Lifecycle
 
 // TraceIDGenerator is an OpenTelemetry SDK IDGenerator (pass it to
 // sdktrace.WithIDGenerator): random ids, but the ones the runtime chose in
@@ -79,12 +80,11 @@ func WithTelemetry(t Telemetry) RuntimeOption {
 		}
 		if t.MeterProvider != nil {
 			cfg.Meter = t.MeterProvider.Meter(telemetry.ScopeName)
-		}
-		if f := t.OnLifecycle; f != nil {
-			cfg.Lifecycle = func(l telemetry.Lifecycle) {
-				f(LifecycleEvent{InstanceID: l.InstanceID, Name: l.Name, Status: l.Status, Reason: l.Reason, Time: l.Time})
+			if d, ok := store.Unwrap(t.Store).(store.QueueDepther); ok {
+				cfg.Depth = d
 			}
 		}
+		cfg.Lifecycle = t.OnLifecycle
 		if obs := telemetry.New(cfg); obs != nil {
 			o.engine.Observer = obs
 		} else {

@@ -24,8 +24,12 @@ import (
 // the extension's gRPC API.
 
 // startExtension starts serving in extension mode.
-func startExtension(app *App, fa *funcapp.App, opts *Options, log *slog.Logger) (*Server, error) {
-	s := &Server{app: app, fa: fa, opts: opts, log: log}
+func startExtension(ctx context.Context, app *App, fa *funcapp.App, get func(string) string, opts *Options, log *slog.Logger) (*Server, error) {
+	tel, err := startExtensionTelemetry(ctx, fa, get, log)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{app: app, fa: fa, opts: opts, log: log, tel: tel}
 	s.clients = &sidecar.Clients{Registry: app.reg}
 	s.ext = extension.NewExecutor(app.reg, extension.Options{
 		Logger:         log,
@@ -35,6 +39,7 @@ func startExtension(app *App, fa *funcapp.App, opts *Options, log *slog.Logger) 
 	})
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
+		_ = tel.shutdown(ctx)
 		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
 	}
 	s.ln = ln

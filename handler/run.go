@@ -85,7 +85,7 @@ func Start(ctx context.Context, app *App, opts *Options) (*Server, error) {
 	}
 	log.Info("durable: mode selected", "mode", mode.Mode.String(), "reason", mode.Reason)
 	if mode.Mode == extension.Extended {
-		return startExtension(app, fa, opts, log)
+		return startExtension(ctx, app, fa, settings.Get, opts, log)
 	}
 	key := settings.Get("DURABLETASK_EXTENSION_KEY")
 	if opts.Mode == Standalone && key == "" && !isLoopback(opts.Addr) {
@@ -102,7 +102,7 @@ func Start(ctx context.Context, app *App, opts *Options) (*Server, error) {
 	rtOpts := append([]durable.RuntimeOption{durable.WithLogger(log), concurrency(&fa.Host.DurableTask)}, storeOpts...)
 	rtOpts = append(rtOpts, retain...)
 	rtOpts = append(rtOpts, limits(&fa.Host.DurableTask)...)
-	tel, telOpts, err := startTelemetry(ctx, fa, settings.Get, log)
+	tel, telOpts, err := startTelemetry(ctx, fa, store, settings.Get, log)
 	if err != nil {
 		_ = store.Close()
 		return nil, err
@@ -176,11 +176,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.clients != nil {
 		_ = s.clients.Close()
 	}
-	if s.runtime == nil {
-		return err
-	}
-	if rerr := s.runtime.Close(ctx); err == nil {
-		err = rerr
+	if s.runtime != nil {
+		if rerr := s.runtime.Close(ctx); err == nil {
+			err = rerr
+		}
 	}
 	if terr := s.tel.shutdown(ctx); err == nil {
 		err = terr

@@ -23,10 +23,11 @@ type appTelemetry struct {
 }
 
 // startTelemetry reads the settings, warns about what has no effect, and
-// returns the runtime options that report to what it started.
-func startTelemetry(ctx context.Context, fa *funcapp.App, get func(string) string, log *slog.Logger) (*appTelemetry, []durable.RuntimeOption, error) {
+// returns the runtime options that report to what it started (st's queue
+// depth among the metrics).
+func startTelemetry(ctx context.Context, fa *funcapp.App, st *durable.Store, get func(string) string, log *slog.Logger) (*appTelemetry, []durable.RuntimeOption, error) {
 	dt := &fa.Host.DurableTask
-	s, err := otelsetup.Parse(dt.Raw, get)
+	s, err := otelsetup.Parse(dt, get)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -44,10 +45,47 @@ func startTelemetry(ctx context.Context, fa *funcapp.App, get func(string) strin
 	if err != nil {
 		return nil, nil, err
 	}
+	p.InstallGlobal()
 	storeName := strings.ToLower(string(dt.StorageProvider.Type))
 	log.Info("durable: telemetry", "traces", s.Traces, "metrics", s.Metrics, "tracking", s.Tracking,
 		"eventGrid", s.EventGrid != nil, "traceInputsAndOutputs", s.InputsAndOutputs, "traceReplayEvents", s.ReplayEvents)
-	return &appTelemetry{p: p}, []durable.RuntimeOption{durable.WithTelemetry(p.Telemetry(log, storeName))}, nil
+	t := p.Telemetry(log, storeName)
+	t.Store = st // its queue depth, when it can tell
+	return &appTelemetry{p: p}, []durable.RuntimeOption{durable.WithTelemetry(t)}, nil
+}
+
+// startExtensionTelemetry sets up what extension mode reports. The host's
+// Durable extension records the Durable Task spans and the tracking logs
+// and publishes to Event Grid (it reads the same host.json), so this
+// process only exports the spans and metrics of user code, which runs in
+// the trace the host sends with each invocation (internal/extension).
+func startExtensionTelemetry(ctx context.Context, fa *funcapp.App, get func(string) string, log *slog.Logger) (*appTelemetry, error) {
+	// Event Grid is the host's: its key setting need not reach the worker.
+	dt := fa.Host.DurableTask
+	dt.EventGrid = nil
+	s, err := otelsetup.Parse(&dt, get)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range s.Warnings {
+		log.Warn(w)
+	}
+	s.Tracking = false // the host writes the tracking logs
+	if !s.Traces && !s.Metrics {
+		return nil, nil
+	}
+	service := get("OTEL_SERVICE_NAME")
+	if service == "" {
+		service = dt.HubName
+	}
+	p, err := otelsetup.Start(ctx, s, service, dt.HubName, log)
+	if err != nil {
+		return nil, err
+	}
+	p.InstallGlobal()
+	log.Info("durable: telemetry (extension mode: user code's spans and metrics; the host records the Durable Task spans)",
+		"traces", s.Traces, "metrics", s.Metrics)
+	return &appTelemetry{p: p}, nil
 }
 
 // wrap gives each request a server span, continuing the caller's trace

@@ -22,6 +22,10 @@ type Observer interface {
 	// Creating is called by a client before it writes an instance's
 	// ExecutionStarted; it may stamp start.ParentTraceContext from ctx.
 	Creating(ctx context.Context, start *history.Event)
+	// Sending is called by a client before it sends m: an event raised to
+	// an instance, or an operation signaled to an entity. It may stamp
+	// m.Event.ParentTraceContext from ctx.
+	Sending(ctx context.Context, m *store.Message)
 	// Committing is called with an episode's (or entity batch's) commit
 	// before the store writes it, with the time processing took. It may
 	// stamp trace context on the events the commit sends.
@@ -80,4 +84,13 @@ func (e *Engine) ObserveCreate(ctx context.Context, start *history.Event) {
 		return
 	}
 	e.opts.Observer.Creating(ctx, start)
+}
+
+// ObserveSend shows the observer a message a client is about to send.
+// Clients call it; a nil engine does nothing.
+func (e *Engine) ObserveSend(ctx context.Context, m *store.Message) {
+	if e == nil || e.opts.Observer == nil {
+		return
+	}
+	e.opts.Observer.Sending(ctx, m)
 }

@@ -10,7 +10,7 @@
 //
 //	p, err := eventgrid.New(eventgrid.Config{TopicEndpoint: url, Key: key, HubName: "MyHub"})
 //	...
-//	p.Publish(eventgrid.Notification{InstanceID: id, FunctionName: "Hello", Status: history.StatusCompleted})
+//	p.Publish(eventgrid.Notification{InstanceID: id, Name: "Hello", Status: history.StatusCompleted})
 //	...
 //	p.Close(ctx) // sends what is queued, until ctx ends
 //
@@ -46,6 +46,7 @@ import (
 	"time"
 
 	"github.com/godurable/durablefunctions/internal/history"
+	"github.com/godurable/durablefunctions/internal/telemetry"
 )
 
 // Config is notifications.eventGrid, resolved.
@@ -76,15 +77,10 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Notification is one lifecycle change to publish.
-type Notification struct {
-	InstanceID   string
-	FunctionName string
-	// Status is Running (started), Completed, Failed or Terminated.
-	Status history.RuntimeStatus
-	Reason string
-	Time   time.Time
-}
+// Notification is one lifecycle change to publish: the runtime's
+// lifecycle change as package telemetry reports it (Name is the
+// orchestration's, the event's functionName).
+type Notification = telemetry.Lifecycle
 
 // Event is an event in the Event Grid schema, as Durable Functions fills it.
 type Event struct {
@@ -237,7 +233,7 @@ func (p *Publisher) NewEvent(n Notification) Event {
 		ID:        h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:],
 		EventType: "orchestratorEvent", Subject: "durable/orchestrator/" + n.Status.String(),
 		EventTime: at.UTC(), DataVersion: "1.0", MetadataVersion: "1",
-		Data: Data{HubName: p.cfg.HubName, FunctionName: n.FunctionName, InstanceID: n.InstanceID, Reason: n.Reason, RuntimeStatus: n.Status.String()},
+		Data: Data{HubName: p.cfg.HubName, FunctionName: n.Name, InstanceID: n.InstanceID, Reason: n.Reason, RuntimeStatus: n.Status.String()},
 	}
 }
 

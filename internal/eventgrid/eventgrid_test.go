@@ -101,7 +101,7 @@ func TestRetriesFollowTheConfiguredCountIntervalAndStatuses(t *testing.T) {
 			interval := 50 * time.Millisecond
 			p := newPublisher(t, eventgrid.Config{TopicEndpoint: srv.URL, Key: "secret", HubName: "Hub",
 				RetryCount: tc.retries, RetryInterval: interval, RetryStatuses: tc.statuses})
-			p.Publish(eventgrid.Notification{InstanceID: "i1", FunctionName: "Hello", Status: history.StatusCompleted})
+			p.Publish(eventgrid.Notification{InstanceID: "i1", Name: "Hello", Status: history.StatusCompleted})
 			if err := p.Close(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -171,7 +171,7 @@ func runOrchestrations(t *testing.T, p *eventgrid.Publisher) (ok, failed string)
 	}
 	rt := durable.NewRuntime(reg, durable.NewMemoryStore(), durable.WithTelemetry(durable.Telemetry{
 		OnLifecycle: func(e durable.LifecycleEvent) {
-			p.Publish(eventgrid.Notification{InstanceID: e.InstanceID, FunctionName: e.Name, Status: e.Status, Reason: e.Reason, Time: e.Time})
+			p.Publish(e)
 		}}))
 	rt.Start()
 	defer rt.Close(context.Background())

@@ -54,7 +54,7 @@ func (x *Executor) RunEntityBatch(ctx context.Context, raw []byte) *pb.EntityBat
 	if !ok {
 		return batchResult(&engine.EntityBatchResult{})
 	}
-	return batchResult(run.RunEntityBatch(ctx, b))
+	return batchResult(run.RunEntityBatch(withEntityTrace(ctx, req), b))
 }
 
 func batchResult(r *engine.EntityBatchResult) *pb.EntityBatchResult {

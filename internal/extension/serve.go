@@ -31,6 +31,7 @@ const maxInvocationBytes = 256 << 20
 // envelope it cannot read gets the same treatment as any failure of that
 // kind, so the extension records a failure that says what was wrong.
 func (x *Executor) ServeInvocation(w http.ResponseWriter, r *http.Request, function string, kind Kind) {
+	r = withHostTrace(r) // user code's spans join the host's trace (trace.go)
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxInvocationBytes))
 	var inv *Invocation
 	if err == nil {

@@ -1,7 +1,6 @@
 package funcapp
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -66,8 +65,10 @@ type DurableTaskConfig struct {
 	// Versioning is defaultVersion, versionMatchStrategy and
 	// versionFailureStrategy.
 	Versioning VersioningConfig
-	// Tracing is the tracing section, unparsed.
-	Tracing json.RawMessage
+	// Tracing is the tracing section (or the seed's tracking section).
+	Tracing TracingConfig
+	// EventGrid is notifications.eventGrid, nil when absent.
+	EventGrid *EventGridConfig
 	// Warnings name the keys that were read but have no effect here, for
 	// the startup log (see support.go).
 	Warnings []string
@@ -163,7 +164,6 @@ func parseDurableTask(s section, settings *Settings) DurableTaskConfig {
 		MaxOrchestrationActions:            s.integer("maxOrchestrationActions", 100000, 1, maxInt),
 		ExtendedSessionsEnabled:            s.boolean("extendedSessionsEnabled", false),
 		ExtendedSessionIdleTimeout:         time.Duration(s.integer("extendedSessionIdleTimeoutInSeconds", 30, 1, maxInt)) * time.Second,
-		Tracing:                            s.raw("tracing"),
 	}
 	cfg.HubName, cfg.HubNameConfigured = parseHubName(s, settings)
 
@@ -200,6 +200,9 @@ func parseDurableTask(s section, settings *Settings) DurableTaskConfig {
 		cfg.StorageProvider.ConnectionName = defConn
 	}
 	cfg.Warnings = unsupportedKeys(s)
+	var telemetryWarnings []string
+	cfg.Tracing, cfg.EventGrid, telemetryWarnings = parseTelemetry(s)
+	cfg.Warnings = append(cfg.Warnings, telemetryWarnings...)
 	if p := cfg.StorageProvider; p.TrackingStoreNamePrefix != "" && p.TrackingStoreConnectionName == "" {
 		cfg.Warnings = append(cfg.Warnings, "host.json: extensions.durableTask.storageProvider: trackingStoreNamePrefix has no effect without trackingStoreConnectionStringName: the tracking tables stay {hubName}History and {hubName}Instances in the hub's account, as in Durable Functions")
 	}

@@ -1,7 +1,6 @@
 package funcapp
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -30,9 +29,8 @@ func TestHostJSONOfTheSampleAppIsTyped(t *testing.T) {
 		dt.MaxConcurrentActivityFunctions != 20 || dt.MaxConcurrentOrchestratorFunctions != 10*runtime.NumCPU() {
 		t.Errorf("durableTask = %+v", dt)
 	}
-	var tracing map[string]bool
-	if err := json.Unmarshal(dt.Tracing, &tracing); err != nil || !tracing["traceInputsAndOutputs"] {
-		t.Errorf("tracing = %s (%v)", dt.Tracing, err)
+	if !dt.Tracing.Present || !dt.Tracing.TraceInputsAndOutputs {
+		t.Errorf("tracing = %+v", dt.Tracing)
 	}
 }
 
@@ -53,7 +51,7 @@ func TestDurableTaskDefaults(t *testing.T) {
 	}
 	if dt.HubName != DefaultHubName || dt.HubNameConfigured || dt.MaxEntityOperationBatchSize != 5000 ||
 		dt.MaxOrchestrationActions != 100000 || dt.ExtendedSessionIdleTimeout != 30*time.Second ||
-		dt.DefaultAsyncRequestSleepTime != 30*time.Second || dt.OverwriteRunningInstances || dt.Tracing != nil {
+		dt.DefaultAsyncRequestSleepTime != 30*time.Second || dt.OverwriteRunningInstances || dt.Tracing != (TracingConfig{}) || dt.EventGrid != nil {
 		t.Errorf("durableTask = %+v", dt)
 	}
 	if app.Host.RoutePrefix != "api" || app.Host.CustomHandler.Present {

@@ -22,7 +22,7 @@ var honoured = map[string]bool{
 	// Graceful shutdown and rolling back a failed entity operation are
 	// what this runtime always does: true is honoured, false is warned.
 	"usegracefulshutdown": true, "rollbackentityoperationsonexceptions": true,
-	// Telemetry: internal/telemetry/otelsetup reads these sections and
+	// Telemetry: parseTelemetry (tracing.go) types these sections and
 	// warns about the members inside them that have no effect.
 	"tracing": true, "tracking": true, "notifications": true,
 }

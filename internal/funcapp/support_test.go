@@ -59,11 +59,24 @@ func TestEveryDurableTaskKeyIsHonouredOrWarnedAbout(t *testing.T) {
 		{member: `"extendedSessionIdleTimeoutInSeconds":60`, effect: func(c *DurableTaskConfig) bool { return c.ExtendedSessionIdleTimeout == time.Minute }},
 		{member: `"overridableExistingInstanceStates":"AnyState"`, warned: "overridableExistingInstanceStates"},
 		{member: `"httpSettings":{"defaultAsyncRequestSleepTimeMilliseconds":5000}`, warned: "httpSettings"},
-		// tracing, tracking and notifications are read by
-		// internal/telemetry/otelsetup, whose tests check their effect.
-		{member: `"tracing":{"traceInputsAndOutputs":true}`, effect: func(*DurableTaskConfig) bool { return true }},
-		{member: `"tracking":{"traceInputsAndOutputs":true,"traceReplayEvents":false}`, effect: func(*DurableTaskConfig) bool { return true }},
-		{member: `"notifications":{"eventGrid":{"topicEndpoint":"https://x"}}`, effect: func(*DurableTaskConfig) bool { return true }},
+		// tracing, tracking and notifications are typed here and acted on
+		// by internal/telemetry/otelsetup, whose tests check the result.
+		{member: `"tracing":{"traceInputsAndOutputs":true,"distributedTracingEnabled":"true"}`, effect: func(c *DurableTaskConfig) bool {
+			return c.Tracing.Present && c.Tracing.TraceInputsAndOutputs && c.Tracing.DistributedTracingEnabled
+		}},
+		{member: `"tracking":{"traceInputsAndOutputs":true,"traceReplayEvents":false}`, effect: func(c *DurableTaskConfig) bool {
+			return c.Tracing.Present && c.Tracing.TraceInputsAndOutputs && !c.Tracing.TraceReplayEvents
+		}},
+		{member: `"tracing":{"version":"V1"}`, warned: "tracing.version"},
+		{member: `"tracking":{"distributedTracingEnabled":true}`, warned: "tracking.distributedTracingEnabled"},
+		{member: `"notifications":{"eventGrid":{"topicEndpoint":"https://x","keySettingName":"K","publishRetryCount":3,"publishRetryInterval":"00:00:30","publishRetryHttpStatus":[400,"500"],"publishEventTypes":["Started"]}}`,
+			effect: func(c *DurableTaskConfig) bool {
+				eg := c.EventGrid
+				return eg != nil && eg.TopicEndpoint == "https://x" && eg.KeySettingName == "K" && eg.PublishRetryCount == 3 &&
+					eg.PublishRetryInterval == 30*time.Second && len(eg.PublishRetryHTTPStatus) == 2 && eg.PublishRetryHTTPStatus[1] == 500 &&
+					len(eg.PublishEventTypes) == 1
+			}},
+		{member: `"notifications":{"eventGrid":{"topicEndpoint":"https://x","keySettingName":"K","retries":1}}`, warned: "notifications.eventGrid.retries"},
 		{member: `"customLifeCycleNotificationHelperType":"X"`, warned: "customLifeCycleNotificationHelperType"},
 		{member: `"storeInputsInOrchestrationHistory":true`, warned: "storeInputsInOrchestrationHistory"},
 		{member: `"entityMessageReorderWindowInMinutes":5`, warned: "entityMessageReorderWindowInMinutes"},

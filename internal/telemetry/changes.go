@@ -1,6 +1,8 @@
 package telemetry
 
 import (
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/godurable/durablefunctions/internal/history"
 	"github.com/godurable/durablefunctions/internal/store"
 )
@@ -16,6 +18,21 @@ type changes struct {
 	fresh      []*history.Event
 	started    *history.Event // ExecutionStarted, when this commit started an execution
 	ended      []ending
+
+	// The span of the execution last asked for (spanOf), derived once:
+	// the orchestration's own span and its steps' spans both need it.
+	spanStart          *history.Event
+	spanSC, spanParent trace.SpanContext
+}
+
+// spanOf returns orchestrationSpan for the execution started, deriving it
+// once per commit.
+func (ch *changes) spanOf(started *history.Event) (sc, parent trace.SpanContext) {
+	if ch.spanStart != started {
+		ch.spanStart = started
+		ch.spanSC, ch.spanParent = orchestrationSpan(ch.instanceID, started)
+	}
+	return ch.spanSC, ch.spanParent
 }
 
 // ending is an execution that ended in the commit.

@@ -31,4 +31,12 @@
 //   - Activity spans run from the start of the activity to the stored
 //     result; entity spans from the request's sending to the batch's
 //     commit.
+//   - An entity batch's commit stamps what it sends the same way, under
+//     the span of its first traced operation, whose id is derived from the
+//     entity and request ids; an orchestration it starts gets a
+//     create_orchestration span with a derived id too (entity.go).
+//   - A client's RaiseEvent records orchestration_event:{name} under the
+//     caller's span (Sending).
+//   - The queue-depth gauges read the store (store.QueueDepther) when the
+//     metrics are collected (depth.go).
 package telemetry

@@ -73,19 +73,25 @@ func orchestrationSpan(instanceID string, started *history.Event) (sc, parent tr
 		execID = started.OrchestrationInstance.ExecutionID
 	}
 	sum := sha256.Sum256([]byte(instanceID + "\x00" + execID))
-	var sid trace.SpanID
-	copy(sid[:], sum[:8])
-	if !sid.IsValid() {
-		binary.BigEndian.PutUint64(sid[:], 1)
-	}
 	parent = parseTraceContext(started.ParentTraceContext)
-	cfg := trace.SpanContextConfig{SpanID: sid, TraceFlags: trace.FlagsSampled}
+	cfg := trace.SpanContextConfig{SpanID: spanIDFrom(sum[:8]), TraceFlags: trace.FlagsSampled}
 	if parent.IsValid() {
 		cfg.TraceID, cfg.TraceFlags, cfg.TraceState = parent.TraceID(), parent.TraceFlags(), parent.TraceState()
 	} else {
 		copy(cfg.TraceID[:], sum[8:24])
 	}
 	return trace.NewSpanContext(cfg), parent
+}
+
+// spanIDFrom makes a span id of 8 bytes of a digest (never the invalid
+// all-zero id).
+func spanIDFrom(b []byte) trace.SpanID {
+	var sid trace.SpanID
+	copy(sid[:], b)
+	if !sid.IsValid() {
+		binary.BigEndian.PutUint64(sid[:], 1)
+	}
+	return sid
 }
 
 // traceContext writes sc in the W3C form (traceparent, tracestate), or nil

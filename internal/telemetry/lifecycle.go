@@ -1,10 +1,7 @@
 package telemetry
 
 import (
-	"time"
-
 	"github.com/godurable/durablefunctions/internal/history"
-	"github.com/godurable/durablefunctions/internal/store"
 )
 
 // startedExecution reports an execution that began in this commit.
@@ -22,7 +19,7 @@ func (o *Observer) startedExecution(ch *changes) {
 // count and its notification.
 func (o *Observer) ended(ch *changes, e ending) {
 	if o.cfg.Tracer != nil {
-		o.orchestrationSpanEnd(ch.instanceID, e)
+		o.orchestrationSpanEnd(ch, e)
 	}
 	if o.metrics != nil {
 		o.metrics.endedExecution(e.name, e.status)
@@ -39,19 +36,4 @@ func (o *Observer) ended(ch *changes, e ending) {
 	}
 	o.cfg.Lifecycle(Lifecycle{InstanceID: ch.instanceID, ExecutionID: executionID(e.started), Name: e.name,
 		Status: e.status, Reason: reason, Time: e.at.Timestamp})
-}
-
-// entityBatch reports the operations an entity batch received.
-func (o *Observer) entityBatch(wi *store.OrchestrationWorkItem) {
-	if o.metrics != nil {
-		name := entityName(wi.InstanceID)
-		for _, m := range wi.Messages {
-			if req, ok := entityRequest(m); ok {
-				o.metrics.entityOperation(name, req.Operation)
-			}
-		}
-	}
-	if o.cfg.Tracer != nil {
-		o.entitySpans(wi, time.Now().UTC())
-	}
 }

@@ -3,11 +3,12 @@ package telemetry
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/godurable/durablefunctions/internal/engine"
 	"github.com/godurable/durablefunctions/internal/history"
@@ -24,6 +25,12 @@ type Config struct {
 	Meter metric.Meter
 	// Store names the store in metric attributes ("memory", "sqlite", ...).
 	Store string
+	// Depth, with Meter, is read for the queue-depth gauges (nil: no
+	// gauges; a store without the capability has none).
+	Depth store.QueueDepther
+	// Now tells the queue-depth gauges the time (default time.Now); tests
+	// give the store's clock.
+	Now func() time.Time
 	// Logger receives the tracking log lines (nil: none).
 	Logger *slog.Logger
 	// InputsAndOutputs adds inputs and outputs to spans and tracking logs
@@ -61,12 +68,28 @@ var _ engine.Observer = (*Observer)(nil)
 // New returns an observer reporting what cfg asks for, or nil (no
 // observer, no cost) when cfg asks for nothing.
 func New(cfg Config) *Observer {
+	// OpenTelemetry's no-op API (what an app has before it installs an
+	// SDK) records nothing: treat it as absent, so that it costs no more
+	// than no tracing at all.
+	if _, ok := cfg.Tracer.(tracenoop.Tracer); ok {
+		cfg.Tracer = nil
+	}
+	if _, ok := cfg.Meter.(metricnoop.Meter); ok {
+		cfg.Meter = nil
+	}
 	if cfg.Tracer == nil && cfg.Meter == nil && cfg.Logger == nil && cfg.Lifecycle == nil {
 		return nil
 	}
 	o := &Observer{cfg: cfg}
 	if cfg.Meter != nil {
 		o.metrics = newMetrics(cfg.Meter, cfg.Store)
+		if cfg.Depth != nil {
+			now := cfg.Now
+			if now == nil {
+				now = time.Now
+			}
+			registerQueueDepth(cfg.Meter, o.metrics.store, cfg.Depth, now)
+		}
 	}
 	return o
 }
@@ -84,8 +107,13 @@ func (o *Observer) Committing(wi *store.OrchestrationWorkItem, kind store.WorkKi
 	if o.metrics != nil {
 		o.metrics.episode(wi, kind, took)
 	}
-	if o.cfg.Tracer != nil && kind == store.Orchestrations {
+	if o.cfg.Tracer == nil {
+		return
+	}
+	if kind == store.Orchestrations {
 		stampCommit(wi, c)
+	} else {
+		stampEntityCommit(wi, c)
 	}
 }
 
@@ -93,7 +121,7 @@ func (o *Observer) Committing(wi *store.OrchestrationWorkItem, kind store.WorkKi
 // logs and lifecycle notifications, each once.
 func (o *Observer) Committed(wi *store.OrchestrationWorkItem, kind store.WorkKind, c *store.OrchestrationCommit) {
 	if kind == store.Entities {
-		o.entityBatch(wi)
+		o.entityBatch(wi, c)
 		return
 	}
 	ch := newChanges(wi, c)
@@ -108,6 +136,13 @@ func (o *Observer) Committed(wi *store.OrchestrationWorkItem, kind store.WorkKin
 	}
 	if o.cfg.Tracer != nil {
 		o.taskSpans(ch)
+	}
+}
+
+// Sending records an event or entity signal a client sends.
+func (o *Observer) Sending(ctx context.Context, m *store.Message) {
+	if o.cfg.Tracer != nil {
+		o.sendSpan(ctx, m)
 	}
 }
 
@@ -133,12 +168,6 @@ func (o *Observer) ActivityDone(ctx context.Context, wi *store.ActivityWorkItem,
 	if o.cfg.Tracer != nil {
 		endActivitySpan(ctx, result, o.cfg.InputsAndOutputs)
 	}
-}
-
-// entityName returns the name part of an entity instance id "@name@key".
-func entityName(id string) string {
-	name, _, _ := strings.Cut(strings.TrimPrefix(id, "@"), "@")
-	return name
 }
 
 // ScopeName is the instrumentation scope of the runtime's spans and metrics.

@@ -2,7 +2,6 @@ package telemetry
 
 import (
 	"context"
-	"encoding/json"
 	"sync"
 	"time"
 
@@ -46,17 +45,47 @@ func executionID(ev *history.Event) string {
 // context in the start event: the orchestration's span becomes its child,
 // whichever process runs it and however late.
 func (o *Observer) createSpan(ctx context.Context, start *history.Event) {
+	_, span := o.cfg.Tracer.Start(ctx, "create_orchestration:"+start.Name,
+		trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(createAttrs(start, o.cfg.InputsAndOutputs)...))
+	start.ParentTraceContext = traceContext(span.SpanContext())
+	span.End()
+}
+
+// createAttrs are a create_orchestration span's attributes.
+func createAttrs(start *history.Event, withInput bool) []attribute.KeyValue {
 	attrs := []attribute.KeyValue{attrType.String(typeOrchestrator), attrName.String(start.Name),
 		attrInstanceID.String(instanceID(start)), attrExecutionID.String(executionID(start))}
 	if start.Version != "" {
 		attrs = append(attrs, attrVersion.String(start.Version))
 	}
-	if o.cfg.InputsAndOutputs && start.Input != "" {
+	if withInput && start.Input != "" {
 		attrs = append(attrs, attrInput.String(start.Input))
 	}
-	_, span := o.cfg.Tracer.Start(ctx, "create_orchestration:"+start.Name,
-		trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(attrs...))
-	start.ParentTraceContext = traceContext(span.SpanContext())
+	return attrs
+}
+
+// sendSpan records what a client sends: an event raised to an instance
+// gets the orchestration_event:{name} producer span (under the caller's
+// span, as the Durable Task SDKs record a client's RaiseEvent); an
+// operation signaled to an entity carries the caller's span, so that its
+// entity span joins the caller's trace.
+func (o *Observer) sendSpan(ctx context.Context, m *store.Message) {
+	ev := m.Event
+	if ev.EventType != history.EventRaised {
+		return
+	}
+	if ev.Name == replay.EntityOperationEvent {
+		if ev.ParentTraceContext == nil {
+			ev.ParentTraceContext = traceContext(trace.SpanContextFromContext(ctx))
+		}
+		return
+	}
+	attrs := []attribute.KeyValue{attrType.String("event"), attrName.String(ev.Name), attrTarget.String(m.InstanceID)}
+	if o.cfg.InputsAndOutputs {
+		attrs = appendPayload(attrs, attrInput, ev.Input)
+	}
+	_, span := o.cfg.Tracer.Start(ctx, "orchestration_event:"+ev.Name, trace.WithSpanKind(trace.SpanKindProducer),
+		trace.WithAttributes(attrs...))
 	span.End()
 }
 
@@ -110,8 +139,9 @@ func stampCommit(wi *store.OrchestrationWorkItem, c *store.OrchestrationCommit) 
 var warnIDsOnce sync.Once
 
 // orchestrationSpanEnd emits an execution's span, from its start to its end.
-func (o *Observer) orchestrationSpanEnd(instanceID string, e ending) {
-	sc, parent := orchestrationSpan(instanceID, e.started)
+func (o *Observer) orchestrationSpanEnd(ch *changes, e ending) {
+	instanceID := ch.instanceID
+	sc, parent := ch.spanOf(e.started)
 	ctx := context.Background()
 	if parent.IsValid() {
 		ctx = trace.ContextWithRemoteSpanContext(ctx, parent)
@@ -168,7 +198,7 @@ func (o *Observer) taskSpans(ch *changes) {
 	if started == nil {
 		return
 	}
-	sc, _ := orchestrationSpan(ch.instanceID, started)
+	sc, _ := ch.spanOf(started)
 	ctx := trace.ContextWithRemoteSpanContext(context.Background(), sc)
 	for _, ev := range ch.fresh {
 		switch ev.EventType {
@@ -232,51 +262,4 @@ func endActivitySpan(ctx context.Context, result *history.Event, withOutput bool
 		}
 	}
 	span.End()
-}
-
-// entitySpans emits entity:{name}:{operation} for each operation request
-// the batch received, under the span of the orchestration that sent it. A
-// request is timed from when it was sent to when the batch that took it was
-// stored.
-func (o *Observer) entitySpans(wi *store.OrchestrationWorkItem, now time.Time) {
-	name := entityName(wi.InstanceID)
-	for _, m := range wi.Messages {
-		req, ok := entityRequest(m)
-		if !ok {
-			continue
-		}
-		ctx := context.Background()
-		if parent := parseTraceContext(m.Event.ParentTraceContext); parent.IsValid() {
-			ctx = trace.ContextWithRemoteSpanContext(ctx, parent)
-		}
-		kind := trace.SpanKindServer
-		if req.IsSignal {
-			kind = trace.SpanKindConsumer
-		}
-		attrs := []attribute.KeyValue{attrType.String("entity"), attrName.String(name), attrInstanceID.String(wi.InstanceID),
-			attrOperation.String(req.Operation)}
-		if req.ParentInstance != "" {
-			attrs = append(attrs, attrTarget.String(wi.InstanceID))
-		}
-		if o.cfg.InputsAndOutputs {
-			attrs = appendPayload(attrs, attrInput, req.Input)
-		}
-		_, span := o.cfg.Tracer.Start(ctx, "entity:"+name+":"+req.Operation, trace.WithSpanKind(kind),
-			trace.WithTimestamp(m.Event.Timestamp), trace.WithAttributes(attrs...))
-		span.End(trace.WithTimestamp(now))
-	}
-}
-
-// entityRequest decodes an operation request; lock requests and releases
-// are not operations.
-func entityRequest(m *store.Message) (replay.EntityRequest, bool) {
-	var req replay.EntityRequest
-	ev := m.Event
-	if ev.EventType != history.EventRaised || ev.Name != replay.EntityOperationEvent {
-		return req, false
-	}
-	if json.Unmarshal([]byte(ev.Input), &req) != nil || req.Operation == "" {
-		return req, false
-	}
-	return req, true
 }

@@ -1,10 +1,12 @@
 package otelsetup
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/godurable/durablefunctions/internal/funcapp"
+	"github.com/godurable/durablefunctions/internal/funcapp/funcapptest"
 )
 
 func TestHostJSONAndOTELVariablesTurnTelemetryOn(t *testing.T) {
@@ -38,7 +40,11 @@ func TestHostJSONAndOTELVariablesTurnTelemetryOn(t *testing.T) {
 		{name: "an unknown tracing key is warned", section: `{"tracing":{"sampling":1}}`, warns: "tracing.sampling"},
 		{name: "the gRPC protocol is warned", section: `{}`, env: map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"},
 			warns: "OTEL_EXPORTER_OTLP_PROTOCOL=grpc"},
-		{name: "a non-boolean flag fails", section: `{"tracing":{"traceInputsAndOutputs":"yes"}}`, fails: "is not true or false"},
+		{name: "a non-boolean flag fails", section: `{"tracing":{"traceInputsAndOutputs":"yes"}}`, fails: "must be true or false"},
+		{name: "an environment override's string is read as host.json's value",
+			section: `{"tracing":{"traceInputsAndOutputs":false}}`,
+			env:     map[string]string{"AzureFunctionsJobHost__extensions__durableTask__tracing__traceInputsAndOutputs": "true"},
+			check:   func(s Settings) bool { return s.Tracking && s.InputsAndOutputs }},
 		{name: "eventGrid is read in full",
 			section: `{"notifications":{"eventGrid":{"topicEndpoint":"%TopicUrl%","keySettingName":"EGKey","publishRetryCount":3,"publishRetryInterval":"00:00:30","publishRetryHttpStatus":[400,500],"publishEventTypes":["Started","Failed"]}}}`,
 			env:     map[string]string{"TopicUrl": "https://t.eventgrid.azure.net/api/events", "EGKey": "k"},
@@ -51,19 +57,30 @@ func TestHostJSONAndOTELVariablesTurnTelemetryOn(t *testing.T) {
 			fails: `app setting "Missing" is not set`},
 		{name: "eventGrid without an endpoint fails", section: `{"notifications":{"eventGrid":{"keySettingName":"K"}}}`,
 			fails: "needs topicEndpoint and keySettingName"},
+		{name: "eventGrid's endpoint setting must be set", section: `{"notifications":{"eventGrid":{"topicEndpoint":"%Nowhere%","keySettingName":"K"}}}`,
+			env: map[string]string{"K": "k"}, fails: `"%Nowhere%" names an app setting that is not set`},
 		{name: "a bad retry interval fails", section: `{"notifications":{"eventGrid":{"topicEndpoint":"https://t","keySettingName":"K","publishRetryInterval":"soon"}}}`,
 			env: map[string]string{"K": "k"}, fails: "publishRetryInterval"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var m map[string]any
-			if err := json.Unmarshal([]byte(tc.section), &m); err != nil {
+			dir := funcapptest.WriteApp(t, map[string]string{"host.json": `{"version":"2.0","extensions":{"durableTask":` + tc.section + `}}`})
+			var environ []string
+			for k, v := range tc.env {
+				environ = append(environ, k+"="+v)
+			}
+			settings, err := funcapp.LoadSettings(dir, false, environ)
+			if err != nil {
 				t.Fatal(err)
 			}
-			s, err := Parse(m, func(k string) string { return tc.env[k] })
+			app, err := funcapp.LoadAppWithSettings(dir, settings)
+			var s Settings
+			if err == nil {
+				s, err = Parse(&app.Host.DurableTask, func(k string) string { return tc.env[k] })
+			}
 			if tc.fails != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.fails) {
-					t.Fatalf("Parse: %v, want an error containing %q", err, tc.fails)
+					t.Fatalf("load and Parse: %v, want an error containing %q", err, tc.fails)
 				}
 				return
 			}
@@ -73,7 +90,7 @@ func TestHostJSONAndOTELVariablesTurnTelemetryOn(t *testing.T) {
 			if tc.check != nil && !tc.check(s) {
 				t.Errorf("settings %+v", s)
 			}
-			joined := strings.Join(s.Warnings, "\n")
+			joined := strings.Join(append(s.Warnings, app.Host.DurableTask.Warnings...), "\n")
 			if tc.warns == "" && joined != "" {
 				t.Errorf("unexpected warnings: %s", joined)
 			}

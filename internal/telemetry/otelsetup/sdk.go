@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -80,11 +82,24 @@ func (p *Providers) Telemetry(log *slog.Logger, storeName string) durable.Teleme
 		t.MeterProvider = p.Meter
 	}
 	if eg := p.EventGrid; eg != nil {
-		t.OnLifecycle = func(e durable.LifecycleEvent) {
-			eg.Publish(eventgrid.Notification{InstanceID: e.InstanceID, FunctionName: e.Name, Status: e.Status, Reason: e.Reason, Time: e.Time})
-		}
+		t.OnLifecycle = eg.Publish
 	}
 	return t
+}
+
+// InstallGlobal makes the providers (those that are on) and the W3C Trace
+// Context propagator OpenTelemetry's global ones, so that the spans user
+// code starts with otel.Tracer (and instrumented libraries such as
+// otelhttp) are exported with the runtime's, as children of the span the
+// code runs in.
+func (p *Providers) InstallGlobal() {
+	if p.Tracer != nil {
+		otel.SetTracerProvider(p.Tracer)
+	}
+	if p.Meter != nil {
+		otel.SetMeterProvider(p.Meter)
+	}
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 }
 
 // TracerProvider returns the tracer provider, or nil with tracing off.

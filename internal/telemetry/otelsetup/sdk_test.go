@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/godurable/durablefunctions/durable"
+	"github.com/godurable/durablefunctions/internal/funcapp"
 )
 
 // With OTEL_EXPORTER_OTLP_ENDPOINT pointing at a local collector, a
@@ -26,7 +27,7 @@ func TestSpansAndMetricsReachAnOTLPCollector(t *testing.T) {
 	defer collector.Close()
 	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": collector.URL}
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.URL)
-	s, err := Parse(map[string]any{}, func(k string) string { return env[k] })
+	s, err := Parse(&funcapp.DurableTaskConfig{}, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
