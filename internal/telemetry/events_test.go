@@ -41,13 +41,7 @@ var (
 // that started it, so the whole chain is one trace.
 func TestRaisedEventsAndEntityStartsJoinTheTrace(t *testing.T) {
 	tp, exp := newTracing()
-	reg := durable.NewRegistry()
-	if err := reg.Register(hello, child, launcher, approval); err != nil {
-		t.Fatal(err)
-	}
-	rt := durable.NewRuntime(reg, durable.NewMemoryStore(), durable.WithTelemetry(durable.Telemetry{TracerProvider: tp}))
-	rt.Start()
-	t.Cleanup(func() { _ = rt.Close(context.Background()) })
+	rt := newRuntime(t, durable.NewMemoryStore(), durable.WithTelemetry(durable.Telemetry{TracerProvider: tp}))
 	c := rt.Client()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -130,13 +124,7 @@ func TestRaisedEventsAndEntityStartsJoinTheTrace(t *testing.T) {
 // what the operation starts is in the caller's trace too.
 func TestAClientSignalJoinsTheCallersTrace(t *testing.T) {
 	tp, exp := newTracing()
-	reg := durable.NewRegistry()
-	if err := reg.Register(hello, child, launcher); err != nil {
-		t.Fatal(err)
-	}
-	rt := durable.NewRuntime(reg, durable.NewMemoryStore(), durable.WithTelemetry(durable.Telemetry{TracerProvider: tp}))
-	rt.Start()
-	t.Cleanup(func() { _ = rt.Close(context.Background()) })
+	rt := newRuntime(t, durable.NewMemoryStore(), durable.WithTelemetry(durable.Telemetry{TracerProvider: tp}))
 	c := rt.Client()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -84,5 +84,5 @@ var (
 const slowMarkerEnv = "TELEMETRY_TEST_SLOW_MARKER"
 
 func workloadFunctions() []durable.Function {
-	return []durable.Function{hello, square, slow, counterEntity, child, failing, workflow}
+	return []durable.Function{hello, square, slow, counterEntity, child, failing, workflow, launcher, approval}
 }
