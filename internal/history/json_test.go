@@ -90,7 +90,13 @@ func TestEachEventTypeWritesOnlyItsOwnFields(t *testing.T) {
 
 func jsonInt(n int) string { b, _ := json.Marshal(n); return string(b) }
 
-func TestEventsDecodeBackToThemselves(t *testing.T) {
+// eventCase is one event of every type, with the fields its type uses.
+type eventCase struct {
+	name  string
+	event *Event
+}
+
+func eventCases() []eventCase {
 	started := NewExecutionStarted(t0, "Hello", "i1", "e1", `{"city":"Tokyo"}`,
 		&ParentInstance{Name: "Parent", TaskScheduleID: 2, OrchestrationInstance: &OrchestrationInstance{InstanceID: "p", ExecutionID: "pe"}}, &fireAt)
 	started.Version, started.Tags, started.Generation = "2", map[string]string{"team": "blue"}, 3
@@ -98,10 +104,7 @@ func TestEventsDecodeBackToThemselves(t *testing.T) {
 		InnerFailure: &FailureDetails{ErrorMessage: "inner"}}
 	scheduled := NewTaskScheduled(t0, 0, "SayHello", `"Tokyo"`)
 	scheduled.Version = "1"
-	tests := []struct {
-		name  string
-		event *Event
-	}{
+	return []eventCase{
 		{"an execution start with parent, tags and a scheduled start", started},
 		{"a completed execution", NewExecutionCompleted(t0, StatusCompleted, `["a"]`, nil)},
 		{"a failed execution", NewExecutionCompleted(t0, StatusFailed, "", failure)},
@@ -128,6 +131,10 @@ func TestEventsDecodeBackToThemselves(t *testing.T) {
 		{"a resumption", NewExecutionResumed(t0, "done")},
 		{"a rewind", NewExecutionRewound(t0, "retry")},
 	}
+}
+
+func TestEventsDecodeBackToThemselves(t *testing.T) {
+	tests := eventCases()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			b, err := json.Marshal(tc.event)

@@ -29,6 +29,9 @@ type Context struct {
 	tasks []*Task          // tasks with a sequence number, by number
 	seq   int
 	slab  []Task
+	// slabNext is the size of the next slab once history's scheduling
+	// events have their tasks (newTask).
+	slabNext int
 
 	waiters  map[string][]*Task // external-event waiters by lower-cased name, FIFO
 	buffered map[string][]bufferedEvent

@@ -80,8 +80,16 @@ var ErrCanceled = errors.New("durable: task canceled")
 func (c *Context) newTask(kind taskKind) *Task {
 	if len(c.slab) == 0 {
 		// A replay creates at least one task per scheduling event in
-		// history: make room for those still to come.
-		c.slab = make([]Task, min(max(64, len(c.sched)-len(c.tasks)), 4096))
+		// history: make room for those still to come. Past them, slabs
+		// start small and double, since most episodes of most
+		// orchestrations take a few tasks (a slab of 64 was most of the
+		// bytes a one-activity orchestration allocated).
+		n := len(c.sched) - len(c.tasks)
+		if n <= 0 {
+			n = max(c.slabNext, 8)
+			c.slabNext = 2 * n
+		}
+		c.slab = make([]Task, min(n, 4096))
 	}
 	t := &c.slab[0]
 	c.slab = c.slab[1:]

@@ -25,13 +25,21 @@ func (s *Store) NextActivityWorkItem(ctx context.Context) (*store.ActivityWorkIt
 		DequeueCount: a.Dequeue,
 		Lock:         &lockToken{store: s, token: a.Lock, actID: a.ID},
 	}
-	id, n := a.ID, a.Dequeue
+	id, n, token := a.ID, a.Dequeue, a.Lock
+	deferred := s.deferAct(id, n)
 	s.mu.Unlock()
-	// Keep the dequeue count durable, in the next transaction; nobody
-	// waits for it.
-	_ = s.submit(context.Background(), &op{apply: func(b *batch) (func(), error, error) {
-		return nil, nil, b.exec(s.w.bumpAct, n, id)
-	}})
+	if deferred {
+		return wi, nil
+	}
+	// The count is durable before the activity runs (dequeue.go).
+	if err := s.writeDequeues(ctx, nil, id, n); err != nil {
+		s.mu.Lock()
+		if a := s.q.LockedActivity(id, token); a != nil {
+			s.q.RetryActivity(a, s.clock.Now())
+		}
+		s.mu.Unlock()
+		return nil, err
+	}
 	return wi, nil
 }
 
@@ -105,6 +113,7 @@ func (s *Store) AbandonActivityWorkItem(ctx context.Context, wi *store.ActivityW
 		}
 		b.usedActs[lock.actID] = true
 		return func() {
+			delete(s.dq.acts, lock.actID) // written above
 			if a := s.q.LockedActivity(lock.actID, lock.token); a != nil {
 				s.q.RetryActivity(a, at)
 			}

@@ -24,15 +24,21 @@ func fromNanos(n int64) time.Time {
 	return time.Unix(0, n).UTC()
 }
 
+// encodeEvent writes an event blob in the binary form (history.AppendBinary),
+// several times cheaper than JSON to write and read. Blobs written as JSON
+// before schema version 3 start with '{' and still decode.
 func encodeEvent(e *history.Event) ([]byte, error) {
-	b, err := json.Marshal(e)
-	if err != nil {
-		return nil, fmt.Errorf("encode %v event: %w", e.EventType, err)
-	}
-	return b, nil
+	return history.AppendBinary(make([]byte, 0, 64+len(e.Input)+len(e.Result)), e), nil
 }
 
 func decodeEvent(b []byte) (*history.Event, error) {
+	if len(b) > 0 && b[0] == history.BinaryTag {
+		e, err := history.DecodeBinary(b)
+		if err != nil {
+			return nil, fmt.Errorf("decode event: %w", err)
+		}
+		return e, nil
+	}
 	e := new(history.Event)
 	if err := json.Unmarshal(b, e); err != nil {
 		return nil, fmt.Errorf("decode event: %w", err)

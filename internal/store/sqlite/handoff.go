@@ -48,7 +48,7 @@ func (s *Store) LockForResult(ctx context.Context, awi *store.ActivityWorkItem, 
 	wi := &store.OrchestrationWorkItem{
 		InstanceID: id,
 		Instance:   storekit.CloneInstance(c.row),
-		History:    storekit.CloneEvents(c.history),
+		History:    shareHistory(c.history),
 		Messages: []*store.Message{{InstanceID: id, ExecutionID: awi.ExecutionID, Event: storekit.CloneEvent(result),
 			VisibleAt: s.clock.Now(), DequeueCount: 1}},
 		Lock: &lockToken{store: s, token: token, row: c.row, history: c.history, result: act},
@@ -82,6 +82,7 @@ func (s *Store) addActivity(a *memqueue.Activity) {
 // mirror (callers hold mu).
 func (s *Store) removeActivity(id int64, instanceID string) {
 	s.q.RemoveActivity(id)
+	delete(s.dq.acts, id)
 	if s.actsOf[instanceID]--; s.actsOf[instanceID] <= 0 {
 		delete(s.actsOf, instanceID)
 	}

@@ -15,8 +15,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 
 	"github.com/godurable/durablefunctions/internal/history"
 	"github.com/godurable/durablefunctions/internal/store"
@@ -62,17 +60,16 @@ func (s *Store) CreateLocked(ctx context.Context, start *history.Event, opts sto
 	return wi, true, nil
 }
 
-// claimNew checks, in the commit's transaction, that an inline start's id
-// is still free. When it is not (a CreateInstance of the same id got
-// there first), the commit is refused as lost and the reservation
-// released with the refusal.
-func (b *batch) claimNew(id string, lock *lockToken) (release func(), refused, dbErr error) {
-	var status int
-	switch err := b.stmt(b.s.w.selStatus).QueryRow(id).Scan(&status); {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil, nil, nil
+// claimNew writes an inline start's row, args, in the commit's
+// transaction if its id is still free. When it is not (a CreateInstance
+// of the same id got there first), the commit is refused as lost and the
+// reservation released with the refusal.
+func (b *batch) claimNew(id string, lock *lockToken, args rowArgs) (release func(), refused, dbErr error) {
+	switch inserted, err := b.update(b.s.w.insRowNew, args[:]...); {
 	case err != nil:
 		return nil, nil, err
+	case inserted:
+		return nil, nil, nil
 	}
 	b.used[lock.token] = true
 	return func() { b.s.release(id, lock) }, lostError("start instance inline", id), nil

@@ -87,19 +87,8 @@ func (s *Store) GetHistory(ctx context.Context, instanceID string) ([]*history.E
 		return nil, fmt.Errorf("get history of instance %q: %w", instanceID, err)
 	}
 	defer rows.Close()
-	hist := []*history.Event{}
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			return nil, fmt.Errorf("get history of instance %q: %w", instanceID, err)
-		}
-		e, err := decodeEvent(b)
-		if err != nil {
-			return nil, fmt.Errorf("get history of instance %q: %w", instanceID, err)
-		}
-		hist = append(hist, e)
-	}
-	if err := rows.Err(); err != nil {
+	hist, err := scanHistory(rows)
+	if err != nil {
 		return nil, fmt.Errorf("get history of instance %q: %w", instanceID, err)
 	}
 	return hist, nil

@@ -49,5 +49,10 @@ func (s *Store) setCache(id string, c *cached) {
 func (s *Store) qdrop(id string) {
 	delete(s.cache, id)
 	delete(s.finished, id)
+	if in := s.q.Instance(id); in != nil {
+		for _, m := range in.Msgs {
+			delete(s.dq.msgs, m.ID)
+		}
+	}
 	s.q.Drop(id)
 }

@@ -10,13 +10,16 @@ import (
 // connection, so transactions reuse them).
 type writerStmts struct {
 	selStatus, upsertRow, delRow      *sql.Stmt
+	insRowNew                         *sql.Stmt
 	updRowBody, updRowStatus          *sql.Stmt
 	updRowFull                        *sql.Stmt
 	delRowIf                          *sql.Stmt
 	delHistory, insHistory            *sql.Stmt
 	insMsg, delMsg, delMsgsOf, updMsg *sql.Stmt
-	bumpMsg                           *sql.Stmt
+	delMsgRange                       *sql.Stmt
+	bumpMsg, raiseMsg                 *sql.Stmt
 	insAct, delAct, updAct, bumpAct   *sql.Stmt
+	raiseAct                          *sql.Stmt
 	all                               []*sql.Stmt
 }
 
@@ -36,6 +39,7 @@ func (w *writerStmts) prepare(ctx context.Context, db *sql.DB) error {
 	return prepareAll(ctx, db, &w.all, map[**sql.Stmt]string{
 		&w.selStatus: `SELECT status FROM instances WHERE id = ?`,
 		&w.upsertRow: `INSERT OR REPLACE INTO instances (` + instanceColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		&w.insRowNew: `INSERT INTO instances (` + instanceColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`,
 		&w.delRow:    `DELETE FROM instances WHERE id = ?`,
 		// See writeRow: the body update names no indexed column, so it
 		// rewrites the table page alone.
@@ -48,18 +52,21 @@ func (w *writerStmts) prepare(ctx context.Context, db *sql.DB) error {
 		&w.updRowFull: `UPDATE instances SET execution_id = ?, name = ?, status = ?, input = ?, output = ?, custom_status = ?, failure = ?,
 	created_at = ?, last_updated_at = ?, completed_at = ?, scheduled_start = ?, parent_instance = ?, parent_execution = ?
 	WHERE id = ?`,
-		&w.delRowIf:   `DELETE FROM instances WHERE id = ? AND status = ? AND created_at = ?`,
-		&w.delHistory: `DELETE FROM history WHERE instance_id = ?`,
-		&w.insHistory: `INSERT INTO history (instance_id, seq, execution_id, event) VALUES (?,?,?,?)`,
-		&w.insMsg:     `INSERT INTO messages (id, instance_id, execution_id, visible_at, due_at, dequeue_count, event) VALUES (?,?,?,?,?,?,?)`,
-		&w.delMsg:     `DELETE FROM messages WHERE id = ?`,
-		&w.delMsgsOf:  `DELETE FROM messages WHERE instance_id = ?`,
-		&w.updMsg:     `UPDATE messages SET visible_at = ?, dequeue_count = ? WHERE id = ?`,
-		&w.bumpMsg:    `UPDATE messages SET dequeue_count = ? WHERE id = ?`,
-		&w.insAct:     `INSERT INTO activities (id, instance_id, execution_id, visible_at, dequeue_count, event) VALUES (?,?,?,?,?,?)`,
-		&w.delAct:     `DELETE FROM activities WHERE id = ?`,
-		&w.updAct:     `UPDATE activities SET visible_at = ?, dequeue_count = ? WHERE id = ?`,
-		&w.bumpAct:    `UPDATE activities SET dequeue_count = ? WHERE id = ?`,
+		&w.delRowIf:    `DELETE FROM instances WHERE id = ? AND status = ? AND created_at = ?`,
+		&w.delHistory:  `DELETE FROM history WHERE instance_id = ?`,
+		&w.insHistory:  `INSERT INTO history (instance_id, seq, execution_id, event) VALUES (?,?,?,?)`,
+		&w.insMsg:      `INSERT INTO messages (id, instance_id, execution_id, visible_at, due_at, dequeue_count, event) VALUES (?,?,?,?,?,?,?)`,
+		&w.delMsg:      `DELETE FROM messages WHERE id = ?`,
+		&w.delMsgRange: `DELETE FROM messages WHERE id BETWEEN ? AND ?`,
+		&w.delMsgsOf:   `DELETE FROM messages WHERE instance_id = ?`,
+		&w.updMsg:      `UPDATE messages SET visible_at = ?, dequeue_count = ? WHERE id = ?`,
+		&w.bumpMsg:     `UPDATE messages SET dequeue_count = ? WHERE id = ?`,
+		&w.insAct:      `INSERT INTO activities (id, instance_id, execution_id, visible_at, dequeue_count, event) VALUES (?,?,?,?,?,?)`,
+		&w.delAct:      `DELETE FROM activities WHERE id = ?`,
+		&w.updAct:      `UPDATE activities SET visible_at = ?, dequeue_count = ? WHERE id = ?`,
+		&w.bumpAct:     `UPDATE activities SET dequeue_count = ? WHERE id = ?`,
+		&w.raiseMsg:    `UPDATE messages SET dequeue_count = max(dequeue_count, ?) WHERE id = ?`,
+		&w.raiseAct:    `UPDATE activities SET dequeue_count = max(dequeue_count, ?) WHERE id = ?`,
 	})
 }
 

@@ -69,6 +69,9 @@ type Store struct {
 	// finished holds the rows of instances that finished lately
 	// (queue.go); guarded by mu.
 	finished map[string]*store.Instance
+	// dq holds the dequeue counts not written yet (dequeue.go); guarded
+	// by mu.
+	dq dequeues
 
 	// The writer.
 	ops            chan *op
@@ -127,6 +130,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		cache:          make(map[string]*cached),
 		actsOf:         make(map[string]int),
 		finished:       make(map[string]*store.Instance),
+		dq:             newDequeues(),
 		ops:            make(chan *op, 1024),
 		writerDone:     make(chan struct{}),
 		checkpointDone: make(chan struct{}),
@@ -240,6 +244,7 @@ func (s *Store) load(ctx context.Context) error {
 	_ = s.wdb.QueryRowContext(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'activities'`).Scan(&seqAct)
 	s.nextMsgID = max(s.nextMsgID, seqMsg.Int64)
 	s.nextActID = max(s.nextActID, seqAct.Int64)
+	s.dq.loadedMsgID, s.dq.loadedActID = s.nextMsgID, s.nextActID
 	return nil
 }
 
@@ -255,6 +260,10 @@ func (s *Store) Close() error {
 	}
 	s.mu.Unlock()
 	s.submitting.Wait()
+	if o := s.flushDequeues(); o != nil {
+		s.ops <- o
+		<-o.done // a failure leaves the counts of the last deliveries lower, no worse
+	}
 	close(s.ops)
 	<-s.writerDone
 	<-s.checkpointDone
