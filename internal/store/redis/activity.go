@@ -111,6 +111,7 @@ func (s *Store) CompleteActivityWorkItem(ctx context.Context, wi *store.Activity
 		return opError("complete activity", wi.InstanceID, err)
 	}
 	s.forgetActivity(l)
+	s.pending.done(l.id)
 	c.notes.apply(s)
 	if c.h != nil && !s.handOver(c.h, at(res, 1)) {
 		s.dispatcherOf(store.KindOf(l.id)).signal(l.p, c.due, c.due)

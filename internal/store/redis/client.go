@@ -22,6 +22,7 @@ func (s *Store) CreateInstance(ctx context.Context, start *history.Event, opts s
 	if err := s.begin(ctx); err != nil {
 		return opError("create instance", id, err)
 	}
+	s.awaitJoin(ctx)
 	now := s.clock.Now()
 	f, err := encodeRow(storekit.NewInstanceRow(start, opts, now))
 	if err != nil {

@@ -3,6 +3,7 @@ package redis
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -28,30 +29,45 @@ func codecEvents() map[string]*history.Event {
 	}
 }
 
-// Events are stored as the text json.Marshal wrote before encodeEvent
-// called MarshalJSON directly: stored histories and new ones must read
-// the same, and the history cache compares stored text byte for byte.
-func TestEncodedEventsAreWhatJSONMarshalWrites(t *testing.T) {
+// Events are stored in the binary form and come back equal, every field
+// kept; events that earlier versions stored as JSON still decode to what
+// was stored. The history cache compares stored values byte for byte, so
+// encoding the same event twice must write the same bytes.
+func TestEventsRoundTripInBothStoredForms(t *testing.T) {
 	for name, e := range codecEvents() {
 		t.Run(name, func(t *testing.T) {
-			want, err := json.Marshal(e)
-			if err != nil {
-				t.Fatal(err)
-			}
 			got, err := encodeEvent(e)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != string(want) {
-				t.Fatalf("encodeEvent wrote\n%s\njson.Marshal writes\n%s", got, want)
+			if got == "" || got[0] != history.BinaryTag {
+				t.Fatalf("encodeEvent wrote %q, want the binary form", got)
 			}
 			back, err := decodeEvent(got)
 			if err != nil {
 				t.Fatal(err)
 			}
+			if !reflect.DeepEqual(back, e) {
+				t.Fatalf("decoded %+v, want %+v", back, e)
+			}
 			again, err := encodeEvent(back)
 			if err != nil || again != got {
-				t.Fatalf("decoded and encoded again: %s (%v), want %s", again, err, got)
+				t.Fatalf("decoded and encoded again: %q (%v), want %q", again, err, got)
+			}
+			text, err := json.Marshal(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			old, err := decodeEvent(string(text))
+			if err != nil {
+				t.Fatalf("an event stored as JSON: %v", err)
+			}
+			want := new(history.Event)
+			if err := json.Unmarshal(text, want); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(old, want) {
+				t.Fatalf("an event stored as JSON decoded to %+v, want %+v", old, want)
 			}
 		})
 	}
@@ -64,6 +80,7 @@ func TestDecodingAnUnreadableEventFails(t *testing.T) {
 		"an unknown type":  `{"EventType":999}`,
 		"not an object":    `[1,2]`,
 		"an empty value":   ``,
+		"truncated binary": string([]byte{history.BinaryTag, 0xff}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			if e, err := decodeEvent(text); err == nil {

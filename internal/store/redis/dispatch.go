@@ -105,12 +105,18 @@ func (d *dispatcher) promise(n int) int {
 }
 
 // prefetchable reports whether a caller about to come back may be handed
-// an item: none is queued for it already.
+// an item: fewer than prefetchDepth are queued. Under load many callers
+// commit at once (dispatchers, and activity workers running hand-offs),
+// and each prefetch taken in a commit script saves a fetch script; a few
+// queued items are taken within an episode or two, and Close gives back
+// whatever is left.
 func (d *dispatcher) prefetchable() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return len(d.ready) == 0
+	return len(d.ready) < prefetchDepth
 }
+
+const prefetchDepth = 4
 
 // settle ends promised reservations and queues the items delivered
 // (nil items are skipped: the script took nothing).

@@ -31,7 +31,9 @@
 // of the same partition, timers and activity requests. Messages to other
 // partitions go to the partition's outbox in the same script, and are
 // delivered right after it; entries a crashed committer left behind are
-// delivered by the partition's owner.
+// delivered by the partition's owner. An inline start's commit also
+// creates the instance (inline.go) and a result hand-off's commit also
+// deletes the activity request it answers (result.go).
 //
 // # Why go-redis
 //

@@ -85,8 +85,34 @@ func (s *Store) announce(ctx context.Context) (int, error) {
 func (s *Store) join(ctx context.Context) {
 	if s.joined.CompareAndSwap(false, true) {
 		s.balance(ctx)
+		close(s.joinDone)
 	}
 }
+
+// awaitJoin holds a create back while this worker takes its first
+// partitions (at most joinWait): a create on a partition this worker owns
+// can start inline or be handed to a dispatcher, where one made a moment
+// earlier is published to the partition's future owner and fetched.
+// Processes that never work (clients) do not wait.
+func (s *Store) awaitJoin(ctx context.Context) {
+	if !s.joined.Load() {
+		return
+	}
+	select {
+	case <-s.joinDone:
+		return
+	default:
+	}
+	t := time.NewTimer(joinWait)
+	defer t.Stop()
+	select {
+	case <-s.joinDone:
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+const joinWait = time.Second
 
 // balance runs one balancing pass (none before join).
 func (s *Store) balance(ctx context.Context) {
@@ -118,14 +144,13 @@ func (s *Store) balance(ctx context.Context) {
 		s.shed(mine - target)
 		return
 	}
+	var free []int
 	for _, p := range rand.Perm(len(s.parts)) {
-		if mine >= target {
-			return
-		}
-		if holders[p] == "" && s.acquire(ctx, p) {
-			mine++
+		if holders[p] == "" {
+			free = append(free, p)
 		}
 	}
+	s.acquireFree(ctx, free, target-mine)
 }
 
 // leaseHolders returns each partition's lease holder ("" when free).
@@ -151,36 +176,72 @@ func (s *Store) leaseHolders(ctx context.Context) ([]string, error) {
 // tests and tools.
 func (s *Store) LeaseHolders(ctx context.Context) ([]string, error) { return s.leaseHolders(ctx) }
 
-// acquire takes partition p's lease if it is free.
-func (s *Store) acquire(ctx context.Context, p int) bool {
-	epoch, err := s.runScript(leaseAcquireScript, []string{s.k.lease(p)}, s.k.prefix(p), s.cfg.WorkerID,
-		s.cfg.LeaseDuration.Milliseconds()).Int64()
-	if err != nil || epoch == 0 {
-		if err != nil {
-			s.logFailure("taking a partition lease failed", err)
+// acquireFree takes up to want of the partitions in free, whose leases
+// were free, and returns how many it took. The acquisitions go in one
+// pipeline and skip the batcher's queue: a worker joining under a burst
+// of creates would otherwise take its partitions one round trip at a
+// time behind them, while those creates wait (awaitJoin) or miss the
+// fast paths of an owned partition.
+func (s *Store) acquireFree(ctx context.Context, free []int, want int) int {
+	took := 0
+	for len(free) > 0 && took < want {
+		batch := free[:min(want-took, len(free))]
+		free = free[len(batch):]
+		calls := make([]*call, len(batch))
+		for i, p := range batch {
+			calls[i] = scriptCall(leaseAcquireScript, []string{s.k.lease(p)}, s.k.prefix(p), s.cfg.WorkerID,
+				s.cfg.LeaseDuration.Milliseconds())
 		}
-		return false
+		s.batch.send(calls)
+		var got []int
+		for i, p := range batch {
+			epoch, err := calls[i].result().Int64()
+			if err != nil {
+				s.logFailure("taking a partition lease failed", err)
+				continue
+			}
+			if epoch != 0 && s.took(p, epoch) {
+				got = append(got, p)
+			}
+		}
+		if len(got) > 0 {
+			s.started(got)
+		}
+		took += len(got)
 	}
+	return took
+}
+
+// took records partition p's lease, taken at epoch; a store closed
+// meanwhile gives it back.
+func (s *Store) took(p int, epoch int64) bool {
+	value := s.cfg.WorkerID + "|" + strconv.FormatInt(epoch, 10)
 	s.mu.Lock()
 	if s.closed.Load() {
 		s.mu.Unlock()
-		_ = s.runScript(leaseReleaseScript, []string{s.k.lease(p)}, s.k.prefix(p),
-			s.cfg.WorkerID+"|"+strconv.FormatInt(epoch, 10)).Err()
+		_ = s.runScript(leaseReleaseScript, []string{s.k.lease(p)}, s.k.prefix(p), value).Err()
 		return false
 	}
-	s.parts[p] = &partition{owned: true, value: s.cfg.WorkerID + "|" + strconv.FormatInt(epoch, 10)}
+	s.parts[p] = &partition{owned: true, value: value}
 	s.mu.Unlock()
-	s.sub.watch(p)
-	now := floorMs(s.clock.Now())
-	s.orch.signal(p, now, now)
-	s.ent.signal(p, now, now)
 	s.log.Debug("redis store: took partition", "hub", s.cfg.HubName, "partition", p, "worker", s.cfg.WorkerID, "epoch", epoch)
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		s.sweepOutbox(s.ctx, p, 0)
-	}()
 	return true
+}
+
+// started begins work on partitions just taken: their notifications (one
+// SUBSCRIBE for all), a fetch, and a sweep of what their outboxes hold.
+func (s *Store) started(ps []int) {
+	s.sub.watch(ps...)
+	now := floorMs(s.clock.Now())
+	for _, p := range ps {
+		s.orch.signal(p, now, now)
+		s.ent.signal(p, now, now)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.sweepOutbox(s.ctx, p, 0)
+		}()
+	}
 }
 
 // renewAll renews every held lease; a lease that is gone is dropped.

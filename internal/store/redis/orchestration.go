@@ -23,8 +23,14 @@ type orchLock struct {
 	// cur is the row's status, index and retention members as the fetch
 	// read them: the commit's writeRow needs them and, the row being
 	// locked, they cannot have changed since.
-	cur  [3]string
-	once sync.Once
+	cur [3]string
+	// start is set for an inline start (inline.go): the instance has no
+	// row and no lock in Redis yet; the commit creates it.
+	start *inlineStart
+	// result is set for a result hand-off (result.go): the activity
+	// request the commit deletes.
+	result *actLock
+	once   sync.Once
 }
 
 // end stops counting the work item in flight on its partition and ends
@@ -136,8 +142,24 @@ func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *store.Orc
 	if !ok {
 		return lostError("complete work item", wi.InstanceID)
 	}
-	claims, prefetch := s.claimActivities(len(c.Activities)), s.offerPrefetch(lock.p, store.KindOf(wi.InstanceID))
-	b, err := s.buildCommit(wi, lock, c, claims, prefetch)
+	if lock.start != nil && c.Instance == nil {
+		// An inline start's commit must create the row; without one the
+		// dispatchers run the start (the engine calls CreateInstance).
+		lock.end(s)
+		return lostError("start instance inline", wi.InstanceID)
+	}
+	claims := s.claimActivities(len(c.Activities))
+	var prefetch *instanceHandoff
+	if lock.start == nil { // an inline start's caller is a client, not a dispatcher
+		prefetch = s.offerPrefetch(lock.p, store.KindOf(wi.InstanceID))
+	}
+	// A result hand-off's committer is an activity dispatcher, which
+	// takes the next activity request as a completion would.
+	nextAct := ""
+	if lock.result != nil && s.act.prefetchable() {
+		nextAct = s.newToken()
+	}
+	b, err := s.buildCommit(wi, lock, c, claims, prefetch, nextAct)
 	var res []any
 	if err == nil {
 		res, err = s.runScript(commitScript, []string{s.k.lease(lock.p)}, b.args...).Slice()
@@ -155,9 +177,13 @@ func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *store.Orc
 		return opError("complete work item", wi.InstanceID, err)
 	}
 	b.notes.apply(s)
+	s.countActivities(wi.InstanceID, lock, c)
 	s.selfReady(lock.p, wi.InstanceID, str(res, 1))
 	s.deliverClaims(claims, lock.p, wi.InstanceID, storekit.ActivityExecution(wi, c), c.Activities, at(res, 2))
 	s.handOver(prefetch, at(res, 3))
+	if nextAct != "" {
+		s.deliverActivity(lock.p, nextAct, at(res, 4))
+	}
 	if len(b.outbox) > 0 {
 		if err := s.deliverOutbox(ctx, lock.p, b.outbox); err != nil {
 			s.logFailure("delivering a commit's messages to other partitions failed; the outbox sweep will", err)
@@ -186,10 +212,10 @@ type commitArgs struct {
 }
 
 func (s *Store) buildCommit(wi *store.OrchestrationWorkItem, lock *orchLock, c *store.OrchestrationCommit,
-	claims *activityClaims, prefetch *instanceHandoff) (*commitArgs, error) {
+	claims *activityClaims, prefetch *instanceHandoff, nextAct string) (*commitArgs, error) {
 	id, p, now := wi.InstanceID, lock.p, s.clock.Now()
 	b := &commitArgs{}
-	a, err := s.commitHead(wi, lock, c, claims, prefetch, now)
+	a, err := s.commitHead(wi, lock, c, claims, prefetch, nextAct, now)
 	if err != nil {
 		return nil, err
 	}
@@ -235,13 +261,16 @@ func (s *Store) buildCommit(wi *store.OrchestrationWorkItem, lock *orchLock, c *
 // commitHead returns a commit script's fixed arguments, the claimed
 // activities' tokens and the changed payloads.
 func (s *Store) commitHead(wi *store.OrchestrationWorkItem, lock *orchLock, c *store.OrchestrationCommit,
-	claims *activityClaims, prefetch *instanceHandoff, now time.Time) ([]any, error) {
+	claims *activityClaims, prefetch *instanceHandoff, nextAct string, now time.Time) ([]any, error) {
 	id := wi.InstanceID
 	flags := ""
 	var f rowFields
 	var payload []any
 	if c.Instance != nil {
 		flags = "r"
+		if lock.start != nil {
+			flags += "c"
+		}
 		if c.ReplaceHistory {
 			flags += "h"
 		}
@@ -255,6 +284,12 @@ func (s *Store) commitHead(wi *store.OrchestrationWorkItem, lock *orchLock, c *s
 	_, preToken := prefetch.scriptArgs()
 	a := []any{s.k.prefix(lock.p), lock.lease, floorMs(now), id, lock.token, flags, f.meta, f.status, f.member, f.doneMember,
 		kindCode(id), preToken, len(claims.tokens), claims.until, lock.cur[0], lock.cur[1], lock.cur[2]}
+	if r := lock.result; r != nil {
+		a = append(a, r.aid, r.token)
+	} else {
+		a = append(a, "", "")
+	}
+	a = append(a, nextAct, ceilMs(now.Add(s.cfg.ActivityLockTimeout)))
 	for _, t := range claims.tokens {
 		a = append(a, t)
 	}
@@ -329,6 +364,9 @@ func (s *Store) AbandonOrchestrationWorkItem(ctx context.Context, wi *store.Orch
 	lock, ok := lockOf(wi)
 	if !ok {
 		return lostError("abandon work item", wi.InstanceID)
+	}
+	if lock.start != nil {
+		return s.abandonStart(ctx, lock)
 	}
 	now := s.clock.Now()
 	at := dueMs(storekit.RetryAt(now, retryAfter), now)

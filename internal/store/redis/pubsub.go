@@ -25,11 +25,15 @@ func newSubscriber(s *Store) *subscriber {
 	return &subscriber{s: s, ps: s.rdb.Subscribe(s.ctx, s.k.actsChannel())}
 }
 
-// watch subscribes to partition p's wake channel.
-func (b *subscriber) watch(p int) {
+// watch subscribes to the wake channels of partitions ps.
+func (b *subscriber) watch(ps ...int) {
+	channels := make([]string, len(ps))
+	for i, p := range ps {
+		channels[i] = b.s.k.wakeChannel(p)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if err := b.ps.Subscribe(b.s.ctx, b.s.k.wakeChannel(p)); err != nil && b.s.ctx.Err() == nil {
+	if err := b.ps.Subscribe(b.s.ctx, channels...); err != nil && b.s.ctx.Err() == nil {
 		b.s.logFailure("subscribing to a partition's notifications failed", err)
 	}
 }

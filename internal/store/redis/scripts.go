@@ -112,6 +112,17 @@ local function unlockAll()
   for _, id in ipairs(ids) do readyAgain(id) end
   return #ids
 end
+-- rowAndHistory starts a work item reply: {'W', id, meta, input, output,
+-- custom, status, index member, retention member, #history, history...}.
+local function rowAndHistory(id)
+  local out = {'W', id}
+  local row = redis.call('HMGET', P .. 'r:' .. id, 'm', 'in', 'out', 'cs', 'st', 'ix', 'dx')
+  for i = 1, 7 do out[#out + 1] = row[i] or '' end
+  local hist = redis.call('LRANGE', P .. 'h:' .. id, 0, -1)
+  out[#out + 1] = #hist
+  for i = 1, #hist do out[#out + 1] = hist[i] end
+  return out
+end
 -- take locks instance id if it is unlocked (known to be when unlocked is
 -- true) and has visible messages, and returns the work item reply {'W',
 -- id, meta, input, output, custom, status, index member, retention
@@ -125,12 +136,7 @@ local function take(id, now, token, unlocked)
   table.sort(mids)
   redis.call('ZREM', readyKey(id), id)
   redis.call('HSET', P .. 'locked', id, token)
-  local out = {'W', id}
-  local row = redis.call('HMGET', P .. 'r:' .. id, 'm', 'in', 'out', 'cs', 'st', 'ix', 'dx')
-  for i = 1, 7 do out[#out + 1] = row[i] or '' end
-  local hist = redis.call('LRANGE', P .. 'h:' .. id, 0, -1)
-  out[#out + 1] = #hist
-  for i = 1, #hist do out[#out + 1] = hist[i] end
+  local out = rowAndHistory(id)
   out[#out + 1] = #mids
   local bk = P .. 'b:' .. id
   local bodies = {}
@@ -233,23 +239,40 @@ return {'N', nextScore(P .. 'ready:' .. ARGV[5])}
 `)
 
 // commitScript: KEYS[1] lease. ARGV: P, owner, now, id, token, flags
-// ('r' write the row, 'h' replace history), meta, status, member,
+// ('r' write the row, 'h' replace history, 'c' create it: an inline
+// start, refused unless the id has no row, messages or lock), meta, status, member,
 // retention member ("" unless finished), prefetch kind and token ("" for
 // none), #claimed activities, their lock end, the row's status, index
-// and retention members as the fetch read them, the claimed tokens...,
+// and retention members as the fetch read them, the activity request
+// whose result the commit records and its lock token ("" for none: see
+// result.go), a token taking the partition's next activity request and
+// its lock end ("" for none), the claimed tokens...,
 // #payload fields, (field, value)..., #consumed, ids..., #history,
 // events..., #messages, (id, due, body)..., #activities, bodies...,
 // #outbox, (entry id, body)..., publishes. The first activities, as many
 // as claimed, are queued already taken by the given tokens. It returns
 // {'OK', the instance's new ready score or "", {claimed request ids},
-// the prefetched work item or false}, {'L'} (lease lost) or {'X'} (lock
-// lost).
+// the prefetched work item or false, the next activity request or
+// false}, {'L'} (lease lost) or {'X'} (lock lost).
 var commitScript = newScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[2] then return {'L'} end
 local id, now = ARGV[4], ARGV[3]
-if redis.call('HGET', P .. 'locked', id) ~= ARGV[5] then return {'X'} end
 local flags = ARGV[6]
-argi = 17
+if string.find(flags, 'c', 1, true) then
+  -- An inline start: the id must still be free.
+  if redis.call('EXISTS', P .. 'r:' .. id, P .. 'q:' .. id) > 0 or redis.call('HEXISTS', P .. 'locked', id) == 1 then
+    return {'X'}
+  end
+elseif redis.call('HGET', P .. 'locked', id) ~= ARGV[5] then return {'X'} end
+local raid = ARGV[18]
+if raid ~= '' and redis.call('HGET', P .. 'actb', raid .. ':l') ~= ARGV[19] then
+  -- A result hand-off whose activity lock was lost: nothing is written
+  -- and the instance, locked for the hand-off, is given back.
+  redis.call('HDEL', P .. 'locked', id)
+  readyAgain(id)
+  return {'X'}
+end
+argi = 21
 local claims = {}
 for i = 1, tonumber(ARGV[13]) do claims[i] = arg() end
 local payload = {}
@@ -274,6 +297,10 @@ for i = 1, nc, 500 do
   end
   redis.call('ZREM', qk, unpack(mids))
   redis.call('HDEL', bk, unpack(fields))
+end
+if raid ~= '' then
+  redis.call('ZREM', P .. 'acts', raid)
+  redis.call('HDEL', P .. 'actb', raid, raid .. ':l', raid .. ':d')
 end
 local hk = P .. 'h:' .. id
 if string.find(flags, 'h', 1, true) then redis.call('DEL', hk) end
@@ -325,7 +352,9 @@ publish()
 local score = readyAgain(id) or ''
 local pre = false
 if ARGV[12] ~= '' then pre = takeReady(ARGV[11], now, ARGV[12]) end
-return {'OK', score, aids, pre}
+local nxt = false
+if ARGV[20] ~= '' then nxt = takeActivity(now, ARGV[21], ARGV[20]) end
+return {'OK', score, aids, pre, nxt}
 `)
 
 // abandonScript: KEYS[1] locked. ARGV: P, id, token, retry at, message

@@ -103,7 +103,7 @@ return 'OK'
 func (s *Store) loadScripts(ctx context.Context) {
 	all := []*goredis.Script{createScript, sendScript, fetchScript, commitScript, abandonScript, purgeScript,
 		leaseAcquireScript, leaseRenewScript, leaseReleaseScript, actFetchScript, actCompleteScript,
-		actAbandonScript, actRenewScript}
+		actAbandonScript, actRenewScript, resultLockScript}
 	load := func(ctx context.Context, c goredis.Scripter) error {
 		for _, sc := range all {
 			if err := sc.Load(ctx, c).Err(); err != nil {

@@ -125,12 +125,15 @@ type Store struct {
 	wg          sync.WaitGroup
 	closed      atomic.Bool
 	joined      atomic.Bool // the worker takes partition leases (see join)
-	closedCh    chan struct{}
-	closeOnce   sync.Once
-	tokens      atomic.Uint64
+	// joinDone is closed when the first balancing pass has ended.
+	joinDone  chan struct{}
+	closedCh  chan struct{}
+	closeOnce sync.Once
+	tokens    atomic.Uint64
 
 	orch, ent, act *dispatcher
 	hist           *histCache
+	pending        *pendingActs // activities per instance, for result hand-offs (result.go)
 
 	mu         sync.Mutex
 	parts      []*partition // lease state, one per partition
@@ -159,9 +162,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{cfg: cfg, rdb: rdb, batch: newBatcher(rdb), cluster: cluster, clock: cfg.Clock, log: cfg.Logger,
-		closedCh: make(chan struct{}), acts: map[*actLock]struct{}{}, tokensLive: map[string]struct{}{},
+		closedCh: make(chan struct{}), joinDone: make(chan struct{}), acts: map[*actLock]struct{}{}, tokensLive: map[string]struct{}{},
 		tokenPrefix: cfg.WorkerID + "#" + randomHex(3) + ".",
-		orch:        newDispatcher(), ent: newDispatcher(), act: newDispatcher(), hist: newHistCache()}
+		orch:        newDispatcher(), ent: newDispatcher(), act: newDispatcher(), hist: newHistCache(),
+		pending: &pendingActs{m: map[string]int{}}}
 	if err := s.hubPartitions(ctx); err != nil {
 		_ = rdb.Close()
 		return nil, err
