@@ -125,8 +125,14 @@ func TestAFailPointKillLosesNothingAndRunsNothingTwiceThatRunsOnce(t *testing.T)
 // ended it.
 func runFailPointChild(t *testing.T, db, point string) (killed bool) {
 	t.Helper()
+	return runScenarioChild(t, db, "failpoint", point)
+}
+
+// runScenarioChild is runFailPointChild for the given workload.
+func runScenarioChild(t *testing.T, db, workload, point string) (killed bool) {
+	t.Helper()
 	t.Setenv("DURABLE_FAILPOINT", point)
-	cmd := startChild(t, db, "failpoint", true)
+	cmd := startChild(t, db, workload, true)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	var err error

@@ -38,6 +38,9 @@ func (e *Engine) activityLoop(ctx context.Context) error {
 		done(result)
 		return nil
 	}
+	if e.completeAsync(ctx, wi, result, done) {
+		return nil
+	}
 	if err := e.completeActivity(ctx, wi, result); err != nil {
 		return fmt.Errorf("instance %s: activity '%s' (task %d): %w", wi.InstanceID, ev.Name, ev.EventID, err)
 	}

@@ -68,9 +68,18 @@ type Engine struct {
 	clock    store.Clock
 
 	watch watchers
-	// inline holds a slot per inline start or result hand-off episode in
-	// flight (inline.go, handoff.go).
-	inline chan struct{}
+	// inline holds a slot per inline start episode in flight (inline.go),
+	// handoffs one per result hand-off episode (handoff.go). They are
+	// apart so that a burst of starts, which wait for a slot, cannot
+	// starve the hand-offs, which do not wait: a result that finds no
+	// slot goes through the queue, three commits where one would do.
+	inline, handoffs chan struct{}
+	// pending counts activity results queued for the store's commit and
+	// not settled yet (activity_async.go); queued holds a slot per such
+	// result, so that results outrunning the writer wait for their
+	// commit instead of piling up in memory.
+	pending sync.WaitGroup
+	queued  chan struct{}
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -104,7 +113,9 @@ func New(be store.Store, exec Executor, opts Options) *Engine {
 		opts.Clock = store.SystemClock{}
 	}
 	e := &Engine{be: be, exec: exec, opts: opts, log: opts.Logger, clock: opts.Clock,
-		inline: make(chan struct{}, opts.MaxConcurrentOrchestrations)}
+		inline:   make(chan struct{}, opts.MaxConcurrentOrchestrations),
+		handoffs: make(chan struct{}, opts.MaxConcurrentOrchestrations),
+		queued:   make(chan struct{}, maxQueuedResultsPerWorker*opts.MaxConcurrentActivities)}
 	if ee, ok := exec.(EntityExecutor); ok {
 		e.entities = ee
 	}
@@ -180,7 +191,9 @@ func (e *Engine) Stop(ctx context.Context) error {
 	e.mu.Unlock()
 	cancel()
 	done := make(chan struct{})
-	go func() { e.wg.Wait(); close(done) }()
+	// Results queued by CompleteActivityWorkItemAsync are waited for too,
+	// once no dispatcher can queue more.
+	go func() { e.wg.Wait(); e.pending.Wait(); close(done) }()
 	select {
 	case <-done:
 		return nil

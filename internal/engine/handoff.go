@@ -19,10 +19,12 @@ func (e *Engine) handOff(ctx context.Context, awi *store.ActivityWorkItem, resul
 	if !ok || ctx.Err() != nil {
 		return false
 	}
-	// Hand-off episodes share the inline starts' slots (inline.go).
+	// Hand-off episodes have slots of their own (engine.go): were they
+	// to share the inline starts', the starts waiting for a slot would
+	// take every one that frees and the results would queue.
 	select {
-	case e.inline <- struct{}{}:
-		defer func() { <-e.inline }()
+	case e.handoffs <- struct{}{}:
+		defer func() { <-e.handoffs }()
 	default:
 		return false
 	}

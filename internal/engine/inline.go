@@ -35,8 +35,8 @@ func (e *Engine) startInline(ctx context.Context, start *history.Event, opts sto
 		store.KindOf(start.OrchestrationInstance.InstanceID) != store.Orchestrations || !e.running() {
 		return false, nil
 	}
-	// At most MaxConcurrentOrchestrations inline and hand-off episodes
-	// run at once, besides the dispatchers'. A start waits for a slot
+	// At most MaxConcurrentOrchestrations inline episodes run at once,
+	// besides the dispatchers' and the hand-offs'. A start waits for a slot
 	// rather than queueing: a queued start costs the store a message
 	// written, fetched and deleted, which is most of what the inline
 	// path saves (on Redis, a fifth of the commands of a one-activity

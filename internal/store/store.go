@@ -153,6 +153,23 @@ type ResultHandoff interface {
 	LockForResult(ctx context.Context, awi *ActivityWorkItem, result *history.Event) (wi *OrchestrationWorkItem, ok bool, err error)
 }
 
+// AsyncActivityCompleter is an optional Store capability for a store that
+// groups commits (SQLite): an activity's result is queued for the next
+// group commit and the worker goes on to its next activity instead of
+// waiting for that commit. Stores that lack it need not change.
+type AsyncActivityCompleter interface {
+	// CompleteActivityWorkItemAsync queues what CompleteActivityWorkItem
+	// writes and returns once it is queued; then receives the commit's
+	// outcome, as CompleteActivityWorkItem would have returned it, on a
+	// goroutine of the store's that it must not block. Until then the
+	// request stays locked and is not handed out again; when the outcome
+	// is an error other than ErrWorkItemLost, nothing was written and the
+	// lock still holds, so the caller may complete or abandon it. An
+	// error returned here means nothing was queued and then is not
+	// called.
+	CompleteActivityWorkItemAsync(ctx context.Context, wi *ActivityWorkItem, result *history.Event, then func(error)) error
+}
+
 // WorkKind selects which instances a dispatcher takes work for.
 type WorkKind int
 

@@ -56,18 +56,45 @@ func (b *batch) checkActivity(lock *lockToken) bool {
 // CompleteActivityWorkItem deletes the request and queues result for the
 // orchestration, in one transaction.
 func (s *Store) CompleteActivityWorkItem(ctx context.Context, wi *store.ActivityWorkItem, result *history.Event) error {
+	o, err := s.completeActivityOp(wi, result)
+	if err != nil {
+		return err
+	}
+	o.done = make(chan error, 1)
+	return completeActivityError(wi, s.submit(ctx, o))
+}
+
+var _ store.AsyncActivityCompleter = (*Store)(nil)
+
+// CompleteActivityWorkItemAsync queues what CompleteActivityWorkItem
+// writes for the writer's next transaction and returns; see
+// store.AsyncActivityCompleter. A fan-out's workers then keep running
+// activities while the writer commits their results in large groups,
+// where each used to wait a commit per result.
+func (s *Store) CompleteActivityWorkItemAsync(ctx context.Context, wi *store.ActivityWorkItem, result *history.Event, then func(error)) error {
+	o, err := s.completeActivityOp(wi, result)
+	if err != nil {
+		return err
+	}
+	o.then = func(err error) { then(completeActivityError(wi, err)) }
+	return completeActivityError(wi, s.submit(ctx, o))
+}
+
+// completeActivityOp returns the request that deletes wi's activity
+// request and queues result, unsubmitted.
+func (s *Store) completeActivityOp(wi *store.ActivityWorkItem, result *history.Event) (*op, error) {
 	if result == nil {
-		return fmt.Errorf("%w: complete activity for instance %q: nil result", storekit.ErrInvalidRequest, wi.InstanceID)
+		return nil, fmt.Errorf("%w: complete activity for instance %q: nil result", storekit.ErrInvalidRequest, wi.InstanceID)
 	}
 	lock, ok := s.lockOf(wi.Lock)
 	if !ok || lock.actID == 0 {
-		return lostError("complete activity", wi.InstanceID)
+		return nil, lostError("complete activity", wi.InstanceID)
 	}
 	msgs, err := encodeMessages([]store.Message{{InstanceID: wi.InstanceID, ExecutionID: wi.ExecutionID, Event: result}}, s.clock.Now())
 	if err != nil {
-		return fmt.Errorf("complete activity for instance %q: %w", wi.InstanceID, err)
+		return nil, fmt.Errorf("complete activity for instance %q: %w", wi.InstanceID, err)
 	}
-	o := &op{done: make(chan error, 1), apply: func(b *batch) (func(), error, error) {
+	return &op{apply: func(b *batch) (func(), error, error) {
 		if !b.checkActivity(lock) {
 			return nil, lostError("complete activity", wi.InstanceID), nil
 		}
@@ -83,14 +110,15 @@ func (s *Store) CompleteActivityWorkItem(ctx context.Context, wi *store.Activity
 			s.removeActivity(lock.actID, wi.InstanceID)
 			queue()
 		}, nil, nil
-	}}
-	if err := s.submit(ctx, o); err != nil {
-		if errors.Is(err, store.ErrWorkItemLost) {
-			return err
-		}
-		return fmt.Errorf("complete activity for instance %q: %w", wi.InstanceID, err)
+	}}, nil
+}
+
+// completeActivityError wraps err, the outcome of completing wi.
+func completeActivityError(wi *store.ActivityWorkItem, err error) error {
+	if err == nil || errors.Is(err, store.ErrWorkItemLost) {
+		return err
 	}
-	return nil
+	return fmt.Errorf("complete activity for instance %q: %w", wi.InstanceID, err)
 }
 
 // AbandonActivityWorkItem unlocks the request; it becomes visible again

@@ -19,6 +19,9 @@ type op struct {
 	// database failed; the transaction is lost).
 	apply func(b *batch) (effect func(), refused, dbErr error)
 	done  chan error // nil when nobody waits
+	// then, when set, receives the outcome on the writer goroutine after
+	// the mirror has changed (CompleteActivityWorkItemAsync).
+	then func(error)
 	// bulk requests (a purge batch, a vacuum step) run in a transaction
 	// of their own, so that requests queued meanwhile wait for one of
 	// them at most, not for one plus the next.
@@ -163,6 +166,9 @@ func (s *Store) run(ops []*op) {
 		if o.done != nil {
 			o.done <- errs[i]
 		}
+		if o.then != nil {
+			o.then(errs[i])
+		}
 	}
 }
 
@@ -182,6 +188,14 @@ func (s *Store) runTx(ops []*op, effects []func(), errs []error) error {
 			return dbErr
 		}
 		effects[i], errs[i] = eff, refused
+	}
+	for _, o := range ops {
+		if o.then != nil {
+			// A result its worker no longer waits for is in this
+			// transaction: the crash tests stop the process here.
+			failPoint("async-activity-result-before-commit")
+			break
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		_ = tx.Rollback()
