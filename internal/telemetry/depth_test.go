@@ -10,22 +10,57 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/godurable/durablefunctions/internal/store"
+	"github.com/godurable/durablefunctions/internal/store/memory"
 	"github.com/godurable/durablefunctions/internal/store/sqlite"
 	"github.com/godurable/durablefunctions/internal/store/storetest"
 	"github.com/godurable/durablefunctions/internal/telemetry"
 )
 
-// The gauges read what storetest.FillQueues left in a SQLite store, exactly.
-func TestQueueDepthGaugesSQLite(t *testing.T) {
-	clk := storetest.NewClock()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hub.db"), sqlite.WithClock(clk))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	storetest.FillQueues(t, st, clk)
+// The gauges read what storetest.FillQueues left in a store, exactly: the
+// SQLite and memory stores count the same way (due messages that no work
+// item holds).
+func TestQueueDepthGauges(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		open func(t *testing.T, clk *storetest.Clock) store.Store
+	}{
+		{"sqlite", func(t *testing.T, clk *storetest.Clock) store.Store {
+			st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hub.db"), sqlite.WithClock(clk))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		}},
+		{"memory", func(t *testing.T, clk *storetest.Clock) store.Store {
+			return memory.New(memory.WithClock(clk))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := storetest.NewClock()
+			st := tc.open(t, clk)
+			t.Cleanup(func() { _ = st.Close() })
+			storetest.FillQueues(t, st, clk)
+			d, ok := st.(store.QueueDepther)
+			if !ok {
+				t.Fatalf("the %s store cannot tell its queue depth", tc.name)
+			}
+			checkDepth(t, d, clk, tc.name)
 
-	rm := collectDepth(t, st, clk, "sqlite")
+			// The last collection, at shutdown, comes after the store
+			// closed: no gauges and no error.
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := gauge(collectDepth(t, d, clk, tc.name), telemetry.MetricQueueMessages, nil); ok {
+				t.Error("a closed store reported a queue depth")
+			}
+		})
+	}
+}
+
+func checkDepth(t *testing.T, d store.QueueDepther, clk *storetest.Clock, storeName string) {
+	t.Helper()
+	rm := collectDepth(t, d, clk, storeName)
 	for _, tc := range []struct {
 		metric, queue string
 		want          float64
@@ -39,22 +74,13 @@ func TestQueueDepthGaugesSQLite(t *testing.T) {
 		{telemetry.MetricQueueMessages, "activity", 2},
 		{telemetry.MetricQueueOldestAge, "activity", 60},
 	} {
-		got, ok := gauge(rm, tc.metric, map[string]string{"durabletask.queue": tc.queue, "durabletask.store": "sqlite"})
+		got, ok := gauge(rm, tc.metric, map[string]string{"durabletask.queue": tc.queue, "durabletask.store": storeName})
 		if !ok || got != tc.want {
 			t.Errorf("%s{queue=%s} = %v (reported: %v), want %v", tc.metric, tc.queue, got, ok, tc.want)
 		}
 	}
 	if _, ok := gauge(rm, telemetry.MetricQueueInstances, map[string]string{"durabletask.queue": "activity"}); ok {
 		t.Error("an instance count reported for the activity queue, where it has no meaning")
-	}
-
-	// The last collection, at shutdown, comes after the store closed: no
-	// gauges and no error.
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := gauge(collectDepth(t, st, clk, "sqlite"), telemetry.MetricQueueMessages, nil); ok {
-		t.Error("a closed store reported a queue depth")
 	}
 }
 
