@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/godurable/durablefunctions/internal/history"
 )
 
 // EntityID identifies a durable entity: its name (case-insensitive) and its
@@ -22,11 +24,8 @@ func (id EntityID) String() string { return "@" + strings.ToLower(id.Name) + "@"
 
 // ParseEntityID parses a scheduler id of the form "@name@key".
 func ParseEntityID(s string) (EntityID, error) {
-	if len(s) < 2 || s[0] != '@' {
-		return EntityID{}, fmt.Errorf("durable: %q is not an entity instance id (want @name@key)", s)
-	}
-	name, key, ok := strings.Cut(s[1:], "@")
-	if !ok || name == "" {
+	name, key, ok := history.SplitEntityID(s)
+	if !ok {
 		return EntityID{}, fmt.Errorf("durable: %q is not an entity instance id (want @name@key)", s)
 	}
 	return EntityID{Name: name, Key: key}, nil

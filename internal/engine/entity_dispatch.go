@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/godurable/durablefunctions/internal/history"
@@ -28,7 +27,7 @@ type entityRun struct {
 // in batches, and writes the new scheduler state. Entities keep no history:
 // their row holds everything.
 func (e *Engine) processEntity(wi *store.OrchestrationWorkItem) (*store.OrchestrationCommit, time.Duration) {
-	name, key, _ := strings.Cut(strings.TrimPrefix(wi.InstanceID, "@"), "@")
+	name, key, _ := history.SplitEntityID(wi.InstanceID)
 	r := &entityRun{e: e, wi: wi, now: e.clock.Now(), id: wi.InstanceID, name: name, key: key}
 	st, err := DecodeEntityState("")
 	if wi.Instance != nil {

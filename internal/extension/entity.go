@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/godurable/durablefunctions/internal/engine"
+	"github.com/godurable/durablefunctions/internal/history"
 	pb "github.com/godurable/durablefunctions/internal/protos"
 )
 
@@ -41,8 +42,8 @@ func (x *Executor) RunEntityBatch(ctx context.Context, raw []byte) *pb.EntityBat
 	if err := proto.Unmarshal(raw, req); err != nil {
 		return failedBatch(nil, fmt.Errorf("the entity trigger value is not an EntityBatchRequest: %w", err))
 	}
-	name, key, ok := strings.Cut(strings.TrimPrefix(req.GetInstanceId(), "@"), "@")
-	if !strings.HasPrefix(req.GetInstanceId(), "@") || !ok || name == "" {
+	name, key, ok := history.SplitEntityID(req.GetInstanceId())
+	if !ok {
 		return failedBatch(req, fmt.Errorf("entity batch: instance id %q is not an entity id (@name@key)", req.GetInstanceId()))
 	}
 	b := &engine.EntityBatch{InstanceID: req.GetInstanceId(), Name: name, Key: key,

@@ -182,7 +182,7 @@ func (s *sorter) toDTFx(a *history.Event) (name, data string, err error) {
 }
 
 func splitEntity(id string) (name, key string) {
-	name, key, _ = strings.Cut(strings.TrimPrefix(id, "@"), "@")
+	name, key, _ = history.SplitEntityID(id)
 	return name, key
 }
 

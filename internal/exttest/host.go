@@ -17,6 +17,7 @@ import (
 
 	"github.com/godurable/durablefunctions/internal/extension"
 	"github.com/godurable/durablefunctions/internal/funcapp"
+	"github.com/godurable/durablefunctions/internal/history"
 	"github.com/godurable/durablefunctions/internal/hostemu"
 	pb "github.com/godurable/durablefunctions/internal/protos"
 )
@@ -178,7 +179,7 @@ func dataToken(input string) any {
 
 // Entity runs one batch on the worker.
 func (h *Host) Entity(ctx context.Context, req *pb.EntityBatchRequest) (*pb.EntityBatchResult, error) {
-	name, _, _ := strings.Cut(strings.TrimPrefix(req.GetInstanceId(), "@"), "@")
+	name, _, _ := history.SplitEntityID(req.GetInstanceId())
 	f := h.App.Function(name)
 	if f == nil {
 		return &pb.EntityBatchResult{EntityState: req.GetEntityState(), FailureDetails: &pb.TaskFailureDetails{

@@ -283,3 +283,23 @@ func TestRuntimeStatusSurvivesARoundTrip(t *testing.T) {
 		})
 	}
 }
+
+func TestSplitEntityIDReadsOnlyTheAtNameAtKeyForm(t *testing.T) {
+	for _, tc := range []struct {
+		id, name, key string
+		ok            bool
+	}{
+		{"@counter@a", "counter", "a", true},
+		{"@counter@", "counter", "", true},
+		{"@counter@a@b", "counter", "a@b", true},
+		{"@@a", "", "a", false},
+		{"@counter", "counter", "", false},
+		{"counter@a", "counter", "a", false},
+		{"", "", "", false},
+	} {
+		name, key, ok := SplitEntityID(tc.id)
+		if name != tc.name || key != tc.key || ok != tc.ok {
+			t.Errorf("SplitEntityID(%q) = %q, %q, %v; want %q, %q, %v", tc.id, name, key, ok, tc.name, tc.key, tc.ok)
+		}
+	}
+}

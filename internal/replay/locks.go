@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/godurable/durablefunctions/internal/history"
 )
 
 // LockingRulesViolationError is returned when orchestration code breaks the
@@ -91,7 +93,7 @@ func entityKey(id string) string {
 }
 
 func splitEntityID(id string) (string, string) {
-	name, key, _ := strings.Cut(strings.TrimPrefix(id, "@"), "@")
+	name, key, _ := history.SplitEntityID(id)
 	return strings.ToLower(name), key
 }
 

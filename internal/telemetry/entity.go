@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -18,7 +17,7 @@ import (
 // entityName returns the name part of an entity instance id "@name@key".
 // It is the one place telemetry splits an entity id.
 func entityName(id string) string {
-	name, _, _ := strings.Cut(strings.TrimPrefix(id, "@"), "@")
+	name, _, _ := history.SplitEntityID(id)
 	return name
 }
 

@@ -139,7 +139,7 @@ func entityRow(m *pb.EntityMetadata) *store.Instance {
 }
 
 func entityName(id string) string {
-	name, _, _ := strings.Cut(strings.TrimPrefix(id, "@"), "@")
+	name, _, _ := history.SplitEntityID(id)
 	return name
 }
 
