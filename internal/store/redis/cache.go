@@ -25,6 +25,19 @@ type histEntry struct {
 
 const histCacheSize = 20000
 
+// makeRoom drops one arbitrary entry of m when adding id would take it past
+// histCacheSize: the per-instance maps of this package are caches, bounded
+// so that a process touching millions of instances keeps its memory flat.
+func makeRoom[V any](m map[string]V, id string) {
+	if _, ok := m[id]; ok || len(m) < histCacheSize {
+		return
+	}
+	for k := range m {
+		delete(m, k)
+		return
+	}
+}
+
 func newHistCache() *histCache { return &histCache{m: map[string]*histEntry{}} }
 
 // decode returns the events of raw (an instance's stored history),
@@ -48,12 +61,7 @@ func (c *histCache) decode(id string, raw []string) ([]*history.Event, error) {
 		out[i] = storekit.CloneEvent(kept[i])
 	}
 	c.mu.Lock()
-	if len(c.m) >= histCacheSize && c.m[id] == nil {
-		for k := range c.m {
-			delete(c.m, k)
-			break
-		}
-	}
+	makeRoom(c.m, id)
 	c.m[id] = &histEntry{raw: raw, ev: kept}
 	c.mu.Unlock()
 	return out, nil

@@ -250,3 +250,57 @@ func TestAFanOutsResultsAreNotHandedOff(t *testing.T) {
 		t.Fatalf("LockForResult for one of three activities = %v, %v; want no hand-off", ok, err)
 	}
 }
+
+func TestAnInlineStartsMessageToItselfMakesTheInstanceReady(t *testing.T) {
+	s := openWorker(t, workerConfig(t, uniqueHub("inlineself"), "a", 2))
+	wi := createLocked(t, s, "x")
+	c := runningCommit(wi, 0)
+	c.Messages = []store.Message{{InstanceID: "x", Event: history.NewEventRaised(time.Now().UTC(), "ping", `1`)}}
+	if err := s.CompleteOrchestrationWorkItem(context.Background(), wi, c); err != nil {
+		t.Fatal(err)
+	}
+	got := nextWithin(t, s, 5*time.Second)
+	if got.InstanceID != "x" || len(got.Messages) != 1 || got.Messages[0].Event.Name != "ping" {
+		t.Fatalf("the dispatchers got %q with %v, want x's own event", got.InstanceID, got.Messages)
+	}
+	if len(got.History) != 2 {
+		t.Fatalf("history %d events, want the first episode's 2", len(got.History))
+	}
+}
+
+func TestAnInlineStartOfAnIDWithStrayHistoryIsRefused(t *testing.T) {
+	s := openWorker(t, workerConfig(t, uniqueHub("inlinestray"), "a", 2))
+	ctx := context.Background()
+	wi := createLocked(t, s, "x")
+	hk := s.k.hist(s.k.partition("x"), "x")
+	if err := s.rdb.RPush(ctx, hk, "stray").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CompleteOrchestrationWorkItem(ctx, wi, runningCommit(wi, 0)); !errors.Is(err, store.ErrWorkItemLost) {
+		t.Fatalf("commit of an inline start whose id has history = %v, want ErrWorkItemLost", err)
+	}
+	if n, err := s.rdb.LLen(ctx, hk).Result(); err != nil || n != 1 {
+		t.Fatalf("history list has %d entries (%v), want the stray one only", n, err)
+	}
+	if _, err := s.GetInstance(ctx, "x"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("after the refused commit GetInstance = %v, want ErrNotFound", err)
+	}
+}
+
+func TestAResultLockForAnInstanceWithoutARowLocksNothing(t *testing.T) {
+	s := openWorker(t, workerConfig(t, uniqueHub("handoffgone"), "a", 2))
+	ctx := context.Background()
+	act := runningWithActivities(t, s, "x", 1)
+	s.copies.take("x") // the lock script's path
+	p := s.k.partition("x")
+	if err := s.rdb.Del(ctx, s.k.row(p, "x")).Err(); err != nil {
+		t.Fatal(err)
+	}
+	result := history.NewTaskCompleted(time.Now().UTC(), act.Event.EventID, `"r"`)
+	if _, ok, err := s.LockForResult(ctx, act, result); err != nil || ok {
+		t.Fatalf("LockForResult without a row = %v, %v; want no hand-off", ok, err)
+	}
+	if locked, err := s.rdb.HExists(ctx, s.k.locked(p), "x").Result(); err != nil || locked {
+		t.Fatalf("instance locked = %v (%v) after a refused hand-off", locked, err)
+	}
+}

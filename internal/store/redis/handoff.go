@@ -106,7 +106,7 @@ func (s *Store) dropHandoff(h *instanceHandoff) {
 // lockWorkItem turns a {'W', ...} reply into a work item held by lock. An
 // unreadable one is given back for a minute and its lock ended.
 func (s *Store) lockWorkItem(ctx context.Context, res []any, lock *orchLock) (*store.OrchestrationWorkItem, bool, error) {
-	wi, more, err := s.decodeWorkItem(res)
+	wi, raw, more, err := s.decodeWorkItem(res)
 	if err != nil {
 		at := floorMs(s.clock.Now()) + time.Minute.Milliseconds()
 		_ = s.runScript(abandonScript, []string{s.k.locked(lock.p)}, s.k.prefix(lock.p), str(res, 1), lock.token, at).Err()
@@ -116,6 +116,7 @@ func (s *Store) lockWorkItem(ctx context.Context, res []any, lock *orchLock) (*s
 	for _, m := range wi.Messages {
 		lock.mids = append(lock.mids, m.ID)
 	}
+	lock.raw = raw
 	lock.row = storekit.CloneInstance(wi.Instance)
 	lock.cur = [3]string{str(res, 6), str(res, 7), str(res, 8)}
 	wi.Lock = lock

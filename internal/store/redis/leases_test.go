@@ -234,3 +234,18 @@ func TestAStoreThatIsNeverAskedForWorkHoldsNoPartition(t *testing.T) {
 		t.Fatalf("the worker got %q, want x", wi.InstanceID)
 	}
 }
+
+func TestJoinReturnsWithThePartitionsHeld(t *testing.T) {
+	cfg := workerConfig(t, uniqueHub("join"), "a", 4)
+	cfg.BalanceInterval = time.Hour // only Join can take them
+	s := openTest(t, cfg)
+	t.Cleanup(func() { _ = s.Close() })
+	if h := holders(t, s); h["a"] != 0 {
+		t.Fatalf("before Join the worker holds %d partitions", h["a"])
+	}
+	s.Join(context.Background())
+	if h := holders(t, s); h["a"] != 4 {
+		t.Fatalf("after Join the worker holds %d of 4 partitions", h["a"])
+	}
+	s.Join(context.Background()) // a second call returns at once
+}

@@ -30,7 +30,14 @@ type orchLock struct {
 	// result is set for a result hand-off (result.go): the activity
 	// request the commit deletes.
 	result *actLock
-	once   sync.Once
+	// copy is set for a result hand-off run on this process's copy of
+	// the instance (copies.go): there is no lock in Redis; the commit
+	// checks that row and history are still the copy's.
+	copy *instanceCopy
+	// raw is the stored history the work item was read with, which a
+	// commit's copy (copies.go) extends.
+	raw  []string
+	once sync.Once
 }
 
 // end stops counting the work item in flight on its partition and ends
@@ -84,14 +91,15 @@ func (s *Store) fetchOrchestration(ctx context.Context, p int, kind string) (*st
 	return wi, fetched{found: true, more: more}, nil
 }
 
-// decodeWorkItem reads the fetch script's {'W', ...} reply.
-func (s *Store) decodeWorkItem(res []any) (*store.OrchestrationWorkItem, bool, error) {
+// decodeWorkItem reads the fetch script's {'W', ...} reply; it also
+// returns the stored history as read.
+func (s *Store) decodeWorkItem(res []any) (*store.OrchestrationWorkItem, []string, bool, error) {
 	id := str(res, 1)
 	wi := &store.OrchestrationWorkItem{InstanceID: id}
 	if meta := str(res, 2); meta != "" {
 		row, err := decodeRow(id, meta, str(res, 3), str(res, 4), str(res, 5))
 		if err != nil {
-			return nil, false, err
+			return nil, nil, false, err
 		}
 		wi.Instance = row
 	}
@@ -104,7 +112,7 @@ func (s *Store) decodeWorkItem(res []any) (*store.OrchestrationWorkItem, bool, e
 	}
 	var err error
 	if wi.History, err = s.hist.decode(id, raw); err != nil {
-		return nil, false, fmt.Errorf("history of instance %q: %w", id, err)
+		return nil, nil, false, fmt.Errorf("history of instance %q: %w", id, err)
 	}
 	i += nh
 	nm := int(num(res, i))
@@ -112,12 +120,12 @@ func (s *Store) decodeWorkItem(res []any) (*store.OrchestrationWorkItem, bool, e
 	for k := 0; k < nm; k++ {
 		m, err := decodeMessage(id, str(res, i), int(num(res, i+1)), str(res, i+2))
 		if err != nil {
-			return nil, false, err
+			return nil, nil, false, err
 		}
 		wi.Messages = append(wi.Messages, m)
 		i += 3
 	}
-	return wi, num(res, i) > 0, nil
+	return wi, raw, num(res, i) > 0, nil
 }
 
 func lockOf(wi *store.OrchestrationWorkItem) (*orchLock, bool) {
@@ -178,6 +186,7 @@ func (s *Store) CompleteOrchestrationWorkItem(ctx context.Context, wi *store.Orc
 	}
 	b.notes.apply(s)
 	s.countActivities(wi.InstanceID, lock, c)
+	s.keepCopy(wi, lock, c, b, str(res, 1))
 	s.selfReady(lock.p, wi.InstanceID, str(res, 1))
 	s.deliverClaims(claims, lock.p, wi.InstanceID, storekit.ActivityExecution(wi, c), c.Activities, at(res, 2))
 	s.handOver(prefetch, at(res, 3))
@@ -209,16 +218,19 @@ type commitArgs struct {
 	args   []any
 	notes  notices
 	outbox []outMsg
+	row    rowFields // the row written (when the commit has one)
+	newRaw []string  // the encodings of the events appended
 }
 
 func (s *Store) buildCommit(wi *store.OrchestrationWorkItem, lock *orchLock, c *store.OrchestrationCommit,
 	claims *activityClaims, prefetch *instanceHandoff, nextAct string) (*commitArgs, error) {
 	id, p, now := wi.InstanceID, lock.p, s.clock.Now()
 	b := &commitArgs{}
-	a, err := s.commitHead(wi, lock, c, claims, prefetch, nextAct, now)
+	a, f, err := s.commitHead(wi, lock, c, claims, prefetch, nextAct, now)
 	if err != nil {
 		return nil, err
 	}
+	b.row = f
 	a = append(a, len(lock.mids))
 	for _, m := range lock.mids {
 		a = append(a, m)
@@ -232,6 +244,9 @@ func (s *Store) buildCommit(wi *store.OrchestrationWorkItem, lock *orchLock, c *
 	}
 	if a, err = appendEvents(a, events, encoded); err != nil {
 		return nil, err
+	}
+	for _, e := range events {
+		b.newRaw = append(b.newRaw, encoded[e])
 	}
 	local, err := s.splitMessages(b, p, c.Messages, now)
 	if err != nil {
@@ -261,13 +276,16 @@ func (s *Store) buildCommit(wi *store.OrchestrationWorkItem, lock *orchLock, c *
 // commitHead returns a commit script's fixed arguments, the claimed
 // activities' tokens and the changed payloads.
 func (s *Store) commitHead(wi *store.OrchestrationWorkItem, lock *orchLock, c *store.OrchestrationCommit,
-	claims *activityClaims, prefetch *instanceHandoff, nextAct string, now time.Time) ([]any, error) {
+	claims *activityClaims, prefetch *instanceHandoff, nextAct string, now time.Time) ([]any, rowFields, error) {
 	id := wi.InstanceID
 	flags := ""
+	if lock.copy != nil {
+		flags = "o"
+	}
 	var f rowFields
 	var payload []any
 	if c.Instance != nil {
-		flags = "r"
+		flags += "r"
 		if lock.start != nil {
 			flags += "c"
 		}
@@ -277,7 +295,7 @@ func (s *Store) commitHead(wi *store.OrchestrationWorkItem, lock *orchLock, c *s
 		row := storekit.CommitRow(id, c, wi.Instance, now)
 		var err error
 		if f, err = encodeRow(row); err != nil {
-			return nil, err
+			return nil, f, err
 		}
 		payload = changedPayload(lock.row, row)
 	}
@@ -290,11 +308,16 @@ func (s *Store) commitHead(wi *store.OrchestrationWorkItem, lock *orchLock, c *s
 		a = append(a, "", "")
 	}
 	a = append(a, nextAct, ceilMs(now.Add(s.cfg.ActivityLockTimeout)))
+	if cp := lock.copy; cp != nil {
+		a = append(a, cp.meta, len(cp.raw))
+	} else {
+		a = append(a, "", "")
+	}
 	for _, t := range claims.tokens {
 		a = append(a, t)
 	}
 	a = append(a, len(payload)/2)
-	return append(a, payload...), nil
+	return append(a, payload...), f, nil
 }
 
 // appendEvents appends the count and the JSON of events, remembering
@@ -367,6 +390,10 @@ func (s *Store) AbandonOrchestrationWorkItem(ctx context.Context, wi *store.Orch
 	}
 	if lock.start != nil {
 		return s.abandonStart(ctx, lock)
+	}
+	if lock.copy != nil { // a hand-off on a copy holds nothing in Redis
+		lock.end(s)
+		return nil
 	}
 	now := s.clock.Now()
 	at := dueMs(storekit.RetryAt(now, retryAfter), now)

@@ -39,9 +39,9 @@ if redis.call('GET', KEYS[1]) ~= ARGV[2] then return {'L'} end
 local id = ARGV[3]
 if redis.call('HEXISTS', P .. 'locked', id) == 1 or redis.call('EXISTS', P .. 'q:' .. id) == 1 then return {'N'} end
 if redis.call('HGET', P .. 'actb', ARGV[5] .. ':l') ~= ARGV[6] then return {'N'} end
-if redis.call('EXISTS', P .. 'r:' .. id) == 0 then return {'N'} end
+local out = rowAndHistory(id, true)
+if not out then return {'N'} end
 redis.call('HSET', P .. 'locked', id, ARGV[4])
-local out = rowAndHistory(id)
 out[#out + 1] = 0
 out[#out + 1] = 0
 return out
@@ -67,6 +67,22 @@ func (s *Store) LockForResult(ctx context.Context, awi *store.ActivityWorkItem, 
 		return nil, false, nil
 	}
 	lock := &orchLock{p: l.p, pt: pt, lease: lease, token: s.lockToken(), result: l}
+	wi := s.handoffOnCopy(id, lock)
+	if wi == nil {
+		var ok bool
+		var err error
+		if wi, ok, err = s.lockForResult(ctx, lock, id); err != nil || !ok {
+			return nil, false, err
+		}
+	}
+	wi.Messages = []*store.Message{{InstanceID: id, ExecutionID: awi.ExecutionID, Event: storekit.CloneEvent(result),
+		VisibleAt: s.clock.Now(), DequeueCount: 1}}
+	return wi, true, nil
+}
+
+// lockForResult runs the result lock script for a hand-off without a copy.
+func (s *Store) lockForResult(ctx context.Context, lock *orchLock, id string) (*store.OrchestrationWorkItem, bool, error) {
+	l, lease := lock.result, lock.lease
 	res, err := s.runScript(resultLockScript, []string{s.k.lease(l.p)}, s.k.prefix(l.p), lease, id, lock.token,
 		l.aid, l.token).Slice()
 	if err != nil {
@@ -88,8 +104,6 @@ func (s *Store) LockForResult(ctx context.Context, awi *store.ActivityWorkItem, 
 	if err != nil {
 		return nil, false, err
 	}
-	wi.Messages = []*store.Message{{InstanceID: id, ExecutionID: awi.ExecutionID, Event: storekit.CloneEvent(result),
-		VisibleAt: s.clock.Now(), DequeueCount: 1}}
 	return wi, true, nil
 }
 
@@ -125,12 +139,7 @@ func (p *pendingActs) add(id string, n int) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if _, ok := p.m[id]; !ok && len(p.m) >= histCacheSize {
-		for k := range p.m {
-			delete(p.m, k)
-			break
-		}
-	}
+	makeRoom(p.m, id)
 	p.m[id] += n
 }
 

@@ -9,7 +9,8 @@ import goredis "github.com/redis/go-redis/v9"
 // declared key's hash tag. Times are Unix milliseconds on the store's
 // clock, passed in by the caller.
 
-// prelude holds the helpers every script shares.
+// prelude holds the helpers scripts share; each script carries only the
+// ones it calls (helpers.go).
 const prelude = `
 local P = ARGV[1]
 local argi = 1
@@ -113,10 +114,12 @@ local function unlockAll()
   return #ids
 end
 -- rowAndHistory starts a work item reply: {'W', id, meta, input, output,
--- custom, status, index member, retention member, #history, history...}.
-local function rowAndHistory(id)
+-- custom, status, index member, retention member, #history, history...},
+-- or returns false when needRow is true and the instance has no row.
+local function rowAndHistory(id, needRow)
   local out = {'W', id}
   local row = redis.call('HMGET', P .. 'r:' .. id, 'm', 'in', 'out', 'cs', 'st', 'ix', 'dx')
+  if needRow and not row[1] then return false end
   for i = 1, 7 do out[#out + 1] = row[i] or '' end
   local hist = redis.call('LRANGE', P .. 'h:' .. id, 0, -1)
   out[#out + 1] = #hist
@@ -188,7 +191,8 @@ local function nextScore(key)
 end
 `
 
-func newScript(body string) *goredis.Script { return goredis.NewScript(prelude + body) }
+// newScript prefixes body with the helpers it uses (see withHelpers).
+func newScript(body string) *goredis.Script { return goredis.NewScript(withHelpers(body)) }
 
 // createScript: KEYS[1] row. ARGV: P, id, refused statuses ",s,s,", meta,
 // input, status, member, due, body, handoff lease, handoff token, now,
@@ -240,13 +244,15 @@ return {'N', nextScore(P .. 'ready:' .. ARGV[5])}
 
 // commitScript: KEYS[1] lease. ARGV: P, owner, now, id, token, flags
 // ('r' write the row, 'h' replace history, 'c' create it: an inline
-// start, refused unless the id has no row, messages or lock), meta, status, member,
+// start, refused unless the id has no row, history, messages or lock;
+// 'o' a hand-off on a copy, see copies.go), meta, status, member,
 // retention member ("" unless finished), prefetch kind and token ("" for
 // none), #claimed activities, their lock end, the row's status, index
 // and retention members as the fetch read them, the activity request
 // whose result the commit records and its lock token ("" for none: see
 // result.go), a token taking the partition's next activity request and
-// its lock end ("" for none), the claimed tokens...,
+// its lock end ("" for none), a copy's row meta and history length
+// ("" unless 'o'), the claimed tokens...,
 // #payload fields, (field, value)..., #consumed, ids..., #history,
 // events..., #messages, (id, due, body)..., #activities, bodies...,
 // #outbox, (entry id, body)..., publishes. The first activities, as many
@@ -258,21 +264,38 @@ var commitScript = newScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[2] then return {'L'} end
 local id, now = ARGV[4], ARGV[3]
 local flags = ARGV[6]
-if string.find(flags, 'c', 1, true) then
-  -- An inline start: the id must still be free.
-  if redis.call('EXISTS', P .. 'r:' .. id, P .. 'q:' .. id) > 0 or redis.call('HEXISTS', P .. 'locked', id) == 1 then
+local created = string.find(flags, 'c', 1, true)
+-- unheld: no lock in Redis to check or give back (an inline start, or a
+-- hand-off run on the committing process's copy of the instance).
+local unheld = created or string.find(flags, 'o', 1, true)
+if created then
+  -- An inline start: the id must still be free (no row, history,
+  -- messages or lock), so there is no history to replace, no lock to
+  -- give back and no message but the commit's own to schedule.
+  if redis.call('EXISTS', P .. 'r:' .. id, P .. 'q:' .. id, P .. 'h:' .. id) > 0 or redis.call('HEXISTS', P .. 'locked', id) == 1 then
+    return {'X'}
+  end
+elseif unheld then
+  -- A hand-off on a copy: nobody holds the instance, no message waits
+  -- for it, and its row (whose meta holds the last commit's time in
+  -- nanoseconds) and history length are still those the copy was made of.
+  if redis.call('HEXISTS', P .. 'locked', id) == 1 or redis.call('EXISTS', P .. 'q:' .. id) == 1
+    or redis.call('HGET', P .. 'r:' .. id, 'm') ~= ARGV[22]
+    or redis.call('LLEN', P .. 'h:' .. id) ~= tonumber(ARGV[23]) then
     return {'X'}
   end
 elseif redis.call('HGET', P .. 'locked', id) ~= ARGV[5] then return {'X'} end
 local raid = ARGV[18]
 if raid ~= '' and redis.call('HGET', P .. 'actb', raid .. ':l') ~= ARGV[19] then
   -- A result hand-off whose activity lock was lost: nothing is written
-  -- and the instance, locked for the hand-off, is given back.
-  redis.call('HDEL', P .. 'locked', id)
-  readyAgain(id)
+  -- and the instance, if locked for the hand-off, is given back.
+  if not unheld then
+    redis.call('HDEL', P .. 'locked', id)
+    readyAgain(id)
+  end
   return {'X'}
 end
-argi = 21
+argi = 23
 local claims = {}
 for i = 1, tonumber(ARGV[13]) do claims[i] = arg() end
 local payload = {}
@@ -303,16 +326,18 @@ if raid ~= '' then
   redis.call('HDEL', P .. 'actb', raid, raid .. ':l', raid .. ':d')
 end
 local hk = P .. 'h:' .. id
-if string.find(flags, 'h', 1, true) then redis.call('DEL', hk) end
+if not created and string.find(flags, 'h', 1, true) then redis.call('DEL', hk) end
 local nh = tonumber(arg())
 for i = 1, nh, 500 do
   local batch = {}
   for k = i, math.min(nh, i + 499) do batch[#batch + 1] = arg() end
   redis.call('RPUSH', hk, unpack(batch))
 end
+local toSelf = false
 for i = 1, tonumber(arg()) do
   local to, due, body = arg(), arg(), arg()
   enqueue(to, due, body)
+  toSelf = toSelf or to == id
 end
 local aids = {}
 local na = tonumber(arg())
@@ -347,9 +372,14 @@ for i = 1, no, 500 do
   end
   redis.call('HSET', P .. 'outbox', unpack(fields))
 end
-redis.call('HDEL', P .. 'locked', id)
+local score = ''
+if not unheld then
+  redis.call('HDEL', P .. 'locked', id)
+  score = readyAgain(id) or ''
+elseif toSelf then
+  score = nextScore(qk)
+end
 publish()
-local score = readyAgain(id) or ''
 local pre = false
 if ARGV[12] ~= '' then pre = takeReady(ARGV[11], now, ARGV[12]) end
 local nxt = false

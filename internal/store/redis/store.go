@@ -133,7 +133,8 @@ type Store struct {
 
 	orch, ent, act *dispatcher
 	hist           *histCache
-	pending        *pendingActs // activities per instance, for result hand-offs (result.go)
+	copies         *instanceCopies // instances as this process's commits left them (copies.go)
+	pending        *pendingActs    // activities per instance, for result hand-offs (result.go)
 
 	mu         sync.Mutex
 	parts      []*partition // lease state, one per partition
@@ -164,7 +165,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{cfg: cfg, rdb: rdb, batch: newBatcher(rdb), cluster: cluster, clock: cfg.Clock, log: cfg.Logger,
 		closedCh: make(chan struct{}), joinDone: make(chan struct{}), acts: map[*actLock]struct{}{}, tokensLive: map[string]struct{}{},
 		tokenPrefix: cfg.WorkerID + "#" + randomHex(3) + ".",
-		orch:        newDispatcher(), ent: newDispatcher(), act: newDispatcher(), hist: newHistCache(),
+		orch:        newDispatcher(), ent: newDispatcher(), act: newDispatcher(), hist: newHistCache(), copies: newInstanceCopies(),
 		pending: &pendingActs{m: map[string]int{}}}
 	if err := s.hubPartitions(ctx); err != nil {
 		_ = rdb.Close()
