@@ -6,7 +6,7 @@ BENCHTIME ?= 1x
 ADDR      ?=
 APP       ?= samples
 
-.PHONY: help build test unit bench lint run clean azurite redis chromium
+.PHONY: help build test unit bench lint run clean azurite redis chromium jsclient
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -21,12 +21,15 @@ lint: ## gofmt and go vet
 unit: ## fast tests only (no Azurite, no child processes)
 	$(GO) test -short $(PKGS)
 
-test: lint azurite chromium redis ## everything CI runs: lint, all tests (starts Azurite and redis-server itself)
+test: lint azurite chromium redis jsclient ## everything CI runs: lint, all tests (starts Azurite and redis-server itself)
 	$(GO) test -count=1 -timeout 15m $(PKGS)
 	$(GO) test -count=1 -timeout 5m -tags durable_failpoints ./internal/crashtest/
 
 azurite: ## install the pinned Azurite (tools/azurite, project-local) for the Azure Storage tests
 	npm ci --prefix tools/azurite --no-audit --no-fund --loglevel=error
+
+jsclient: ## install the pinned JavaScript Durable Functions client (tools/jsclient) for internal/jsclienttest
+	npm ci --prefix tools/jsclient --no-audit --no-fund --loglevel=error
 
 chromium: ## install Chromium (Debian's package) for the dashboard's browser tests
 	command -v chromium || (apt-get update && apt-get install -y chromium)

@@ -34,9 +34,12 @@ type ClientBindingData struct {
 
 // ClientBindingData returns the durableClient binding value for a function
 // invoked by r: URLs on r's authority (see BaseURL), management URLs with
-// the id placeholder INSTANCEID, and RPCBaseURL = the base URL with a
-// trailing slash (callers serving the API on a separate local address may
-// replace it).
+// the id placeholder INSTANCEID, and, when the API needs no key,
+// RPCBaseURL = the base URL with a trailing slash (callers serving the API
+// on a separate local address may replace it). With a key RPCBaseURL stays
+// empty: durable-js prefers it to the templates and sends it no key, so
+// every call would get a 401 (the extension's rpcBaseUrl is a local
+// endpoint that needs none).
 func (a *API) ClientBindingData(r *http.Request) ClientBindingData {
 	baseURL := a.BaseURL(r)
 	required := ""
@@ -55,6 +58,10 @@ func (a *API) ClientBindingData(r *http.Request) ClientBindingData {
 	// The binding goes to the app's own function code, not to its callers:
 	// its URL templates (INSTANCEID filled in by the client) need the key.
 	mgmt := a.managementPayload(r, InstanceIDPlaceholder, a.key)
+	rpc := baseURL + "/"
+	if a.key != "" {
+		rpc = ""
+	}
 	return ClientBindingData{
 		TaskHubName:                   a.hub,
 		ConnectionName:                a.conn,
@@ -62,6 +69,6 @@ func (a *API) ClientBindingData(r *http.Request) ClientBindingData {
 		ManagementURLs:                mgmt,
 		BaseURL:                       baseURL,
 		RequiredQueryStringParameters: required,
-		RPCBaseURL:                    baseURL + "/",
+		RPCBaseURL:                    rpc,
 	}
 }

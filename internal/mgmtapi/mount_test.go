@@ -173,7 +173,7 @@ func TestClientBindingDataPointsAtTheAPI(t *testing.T) {
 		},
 		BaseURL:                       "http://localhost:7071/api/durabletask",
 		RequiredQueryStringParameters: "code=K",
-		RPCBaseURL:                    "http://localhost:7071/api/durabletask/",
+		RPCBaseURL:                    "", // durable-js would call it without the key
 	}
 	mgmt := b.ManagementURLs
 	b.ManagementURLs = mgmtapi.Payload{}
@@ -183,9 +183,22 @@ func TestClientBindingDataPointsAtTheAPI(t *testing.T) {
 	if mgmt.ID != "INSTANCEID" || mgmt.RewindPostURI != "http://localhost:7071/api/durabletask/instances/INSTANCEID/rewind?reason={text}&taskHub=MyHub&connection=Storage&code=K" {
 		t.Fatalf("management URLs %+v", mgmt)
 	}
-	// The JS client's fast path: rpcBaseUrl + relative paths.
+	// With a key the JS client uses the templates, which carry it.
+	create := strings.NewReplacer("{functionName}", "Echo", "[/{instanceId}]", "/js-1").Replace(b.CreationURLs.CreateNewInstancePostURI)
+	u, _ := url.Parse(create)
+	resp := doURL(t, e.srv.URL+u.RequestURI(), postJSON("", `"from js"`))
+	checkStatusResponse(t, resp)
+}
+
+// Without a key, durable-js takes the shorter way: rpcBaseUrl and paths
+// relative to it.
+func TestClientBindingDataWithoutAKeyOffersTheRPCBase(t *testing.T) {
+	e := newEnv(t, mgmtapi.WithBasePath("/api/durabletask"))
+	b := e.api.ClientBindingData(httptest.NewRequest("POST", "http://localhost:7071/api/HttpStart", nil))
+	if b.RPCBaseURL != "http://localhost:7071/api/durabletask/" || b.RequiredQueryStringParameters != "" {
+		t.Fatalf("rpcBaseUrl %q, requiredQueryStringParameters %q", b.RPCBaseURL, b.RequiredQueryStringParameters)
+	}
 	u, _ := url.Parse(b.RPCBaseURL)
 	rel, _ := u.Parse("orchestrators/Echo/js-1")
-	resp := doURL(t, e.srv.URL+rel.Path+"?code=K", postJSON("", `"from js"`))
-	checkStatusResponse(t, resp)
+	checkStatusResponse(t, doURL(t, e.srv.URL+rel.Path, postJSON("", `"from js"`)))
 }
