@@ -348,9 +348,10 @@ func (c *Client) PurgeBy(ctx context.Context, f PurgeFilter) (int, error) {
 // WaitForCompletion waits until the instance completes, fails, is
 // terminated or canceled, or ctx ends, and returns its final status.
 func (c *Client) WaitForCompletion(ctx context.Context, instanceID string) (*Status, error) {
-	// Commits made by this process's engine wake the wait at once; polling
-	// only has to notice other processes' commits, and every poll is a
-	// billed storage read, so it starts slower then.
+	// A commit by this process's engine that finishes the instance wakes
+	// the wait at once; polling only has to notice other processes'
+	// commits, and every poll is a billed storage read, so it starts
+	// slower then.
 	poll := time.Millisecond
 	if c.eng != nil {
 		poll = 50 * time.Millisecond
@@ -358,7 +359,7 @@ func (c *Client) WaitForCompletion(ctx context.Context, instanceID string) (*Sta
 	for {
 		var changed <-chan struct{}
 		if c.eng != nil {
-			changed = c.eng.Changed(instanceID)
+			changed = c.eng.Finished(instanceID)
 		}
 		// Polls read the row alone; the finished status gets its version.
 		var st *Status

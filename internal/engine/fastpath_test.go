@@ -60,22 +60,22 @@ func openSQLite(tb testing.TB) *sqlite.Store {
 // startAndWait starts instance id through the engine and waits for the
 // engine to commit its completion.
 func startAndWait(ctx context.Context, e *Engine, id string) error {
-	changed := e.Changed(id)
+	finished := e.Finished(id)
 	if err := e.CreateInstance(ctx, history.NewExecutionStarted(time.Now().UTC(), "One", id, NewExecutionID(), `0`, nil, nil), store.CreateOptions{}); err != nil {
 		return err
 	}
 	for {
 		inst, err := e.Store().GetInstance(ctx, id)
 		if err == nil && inst.Status.IsTerminal() {
-			e.Forget(id, changed)
+			e.Forget(id, finished)
 			if inst.Status != history.StatusCompleted || inst.Output != "7" {
 				return fmt.Errorf("instance %s ended %v with %q", id, inst.Status, inst.Output)
 			}
 			return nil
 		}
 		select {
-		case <-changed:
-			changed = e.Changed(id)
+		case <-finished:
+			finished = e.Finished(id)
 		case <-time.After(time.Second):
 		case <-ctx.Done():
 			return ctx.Err()

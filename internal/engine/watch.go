@@ -6,15 +6,18 @@ import (
 	"github.com/godurable/durablefunctions/internal/store"
 )
 
-// watchers wakes clients waiting for instances that this process commits,
+// watchers wakes clients waiting for instances that this process finishes,
 // so WaitForCompletion does not have to poll the store in a tight loop.
+// Only a commit that ends an instance wakes them: a waiter reads the
+// instance's status at every wake-up, and a chain of k activities would
+// otherwise cost it k reads that find the instance still running.
 type watchers struct {
 	mu sync.Mutex
 	m  map[string][]chan struct{}
 }
 
 func (w *watchers) notify(inst *store.Instance) {
-	if inst == nil {
+	if inst == nil || !inst.Status.IsTerminal() {
 		return
 	}
 	w.mu.Lock()
@@ -26,9 +29,9 @@ func (w *watchers) notify(inst *store.Instance) {
 	}
 }
 
-// Changed returns a channel closed the next time this engine commits a
-// change to the instance.
-func (e *Engine) Changed(instanceID string) <-chan struct{} {
+// Finished returns a channel closed when this engine commits the instance
+// into a final status (completed, failed or terminated).
+func (e *Engine) Finished(instanceID string) <-chan struct{} {
 	ch := make(chan struct{})
 	e.watch.mu.Lock()
 	if e.watch.m == nil {
@@ -39,7 +42,7 @@ func (e *Engine) Changed(instanceID string) <-chan struct{} {
 	return ch
 }
 
-// Forget drops a channel returned by Changed that is no longer wanted.
+// Forget drops a channel returned by Finished that is no longer wanted.
 func (e *Engine) Forget(instanceID string, ch <-chan struct{}) {
 	e.watch.mu.Lock()
 	defer e.watch.mu.Unlock()
