@@ -44,7 +44,8 @@ func WithStartTime(t time.Time) StartOption {
 }
 
 // StartNew starts orchestrator name with input and returns the instance id
-// (a new random id unless WithInstanceID chooses one). Starting an id whose
+// (a new unique id unless WithInstanceID chooses one: 32 hex digits, in
+// creation order on stores whose indexes favour it). Starting an id whose
 // instance is still active fails with ErrInstanceExists; a finished one is
 // replaced.
 func (c *Client) StartNew(ctx context.Context, name string, input any, opts ...StartOption) (string, error) {
@@ -57,7 +58,7 @@ func (c *Client) StartNew(ctx context.Context, name string, input any, opts ...S
 	}
 	id := o.instanceID
 	if id == "" {
-		id = engine.NewExecutionID()
+		id = engine.NewInstanceID(c.be, c.clock.Now())
 	}
 	if err := ValidateInstanceID(id); err != nil {
 		return "", err
@@ -281,7 +282,7 @@ func (c *Client) Restart(ctx context.Context, instanceID string, newInstanceID b
 	}
 	id := instanceID
 	if newInstanceID {
-		id = engine.NewExecutionID()
+		id = engine.NewInstanceID(c.be, c.clock.Now())
 	} else if !inst.Status.IsTerminal() {
 		return "", &InvalidStateError{InstanceID: instanceID, Operation: "restart", Status: inst.Status}
 	}

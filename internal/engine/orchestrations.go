@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -377,15 +376,6 @@ func (ep *episode) poison(m *store.Message) {
 	}
 }
 
-// newExecutionID returns a random execution id (32 hex digits, like .NET's
-// Guid "N" format). Execution ids are chosen outside replay, so they need not
-// be deterministic.
-func newExecutionID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
 // derivedExecutionID names the execution an episode starts (a
 // sub-orchestration for sequence number seq, or the next execution of a
 // continue-as-new for seq -1) after the execution that starts it. Stores
@@ -397,6 +387,3 @@ func derivedExecutionID(instanceID, executionID string, seq int) string {
 	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%d", instanceID, executionID, seq)))
 	return hex.EncodeToString(sum[:16])
 }
-
-// NewExecutionID is exported for clients creating instances.
-func NewExecutionID() string { return newExecutionID() }

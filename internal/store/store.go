@@ -170,6 +170,16 @@ type AsyncActivityCompleter interface {
 	CompleteActivityWorkItemAsync(ctx context.Context, wi *ActivityWorkItem, result *history.Event, then func(error)) error
 }
 
+// TimeOrderedIDs is an optional Store capability for a store that keeps
+// instances in B-trees keyed by instance id (SQLite): ids generated for
+// new instances then sort by creation time (NewInstanceID), so the rows
+// and history of instances started together share pages and a group
+// commit writes fewer of them. Stores that spread ids over partitions by
+// key range (Azure tables) want random ids and do not implement it.
+type TimeOrderedIDs interface {
+	TimeOrderedIDs() bool
+}
+
 // WorkKind selects which instances a dispatcher takes work for.
 type WorkKind int
 

@@ -248,6 +248,13 @@ func (s *Store) load(ctx context.Context) error {
 	return nil
 }
 
+// TimeOrderedIDs asks for instance ids that sort by creation time
+// (store.TimeOrderedIDs): the id index and the history are B-trees keyed
+// by id, and random ids scatter a group commit's rows over as many pages.
+func (s *Store) TimeOrderedIDs() bool { return true }
+
+var _ store.TimeOrderedIDs = (*Store)(nil)
+
 // Close stops the writer after it has applied every request already
 // queued, fails blocked and later calls with store.ErrClosed and closes
 // the database. It is safe to call more than once.
