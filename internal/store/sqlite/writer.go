@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 
 	"github.com/godurable/durablefunctions/internal/store"
 )
@@ -114,8 +115,17 @@ func (s *Store) writer() {
 
 // gather returns the requests of one transaction: first and those queued
 // behind it, up to maxBatch or a bulk request, which it holds back.
+//
+// When the queue runs dry it yields the processor once before closing the
+// group: under load the goroutines that are about to send (episodes that
+// just finished replaying) get to run, and their requests join this
+// transaction instead of the next. With time-ordered ids the rows of one
+// group share pages, so a larger group writes fewer WAL frames: sequence
+// 3,000 × 1 went from about 5 to about 25 requests a transaction and from
+// 17,574 to 13,193 pwrites. Alone, the yield returns at once.
 func (s *Store) gather(first *op) (ops []*op, held *op) {
 	ops = []*op{first}
+	yielded := false
 	for !first.bulk && len(ops) < maxBatch {
 		select {
 		case o, ok := <-s.ops:
@@ -127,7 +137,11 @@ func (s *Store) gather(first *op) (ops []*op, held *op) {
 			}
 			ops = append(ops, o)
 		default:
-			return ops, nil
+			if yielded {
+				return ops, nil
+			}
+			yielded = true
+			runtime.Gosched()
 		}
 	}
 	return ops, nil
