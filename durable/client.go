@@ -358,9 +358,9 @@ func (c *Client) WaitForCompletion(ctx context.Context, instanceID string) (*Sta
 		poll = 50 * time.Millisecond
 	}
 	for {
-		var changed <-chan struct{}
+		var finished <-chan struct{}
 		if c.eng != nil {
-			changed = c.eng.Finished(instanceID)
+			finished = c.eng.Finished(instanceID)
 		}
 		// Polls read the row alone; the finished status gets its version.
 		var st *Status
@@ -369,22 +369,22 @@ func (c *Client) WaitForCompletion(ctx context.Context, instanceID string) (*Sta
 			st = statusFrom(inst)
 		}
 		if err == nil && st.IsFinished() {
-			c.forget(instanceID, changed)
+			c.forget(instanceID, finished)
 			return c.fullStatus(ctx, inst, false)
 		}
 		if err != nil && !errors.Is(err, ErrInstanceNotFound) {
-			c.forget(instanceID, changed)
+			c.forget(instanceID, finished)
 			return nil, err
 		}
 		timer := time.NewTimer(poll)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			c.forget(instanceID, changed)
+			c.forget(instanceID, finished)
 			return st, fmt.Errorf("durable: waiting for instance %q: %w", instanceID, ctx.Err())
-		case <-changed:
+		case <-finished:
 		case <-timer.C:
-			c.forget(instanceID, changed)
+			c.forget(instanceID, finished)
 		}
 		timer.Stop()
 		// Commits by other processes are only seen by polling; back off.

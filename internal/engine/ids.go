@@ -2,7 +2,6 @@ package engine
 
 import (
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/hex"
 	"time"
 
@@ -12,11 +11,7 @@ import (
 // newExecutionID returns a random execution id (32 hex digits, like .NET's
 // Guid "N" format). Execution ids are chosen outside replay, so they need not
 // be deterministic.
-func newExecutionID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
+func newExecutionID() string { return newID(false, time.Time{}) }
 
 // NewExecutionID is exported for clients creating instances.
 func NewExecutionID() string { return newExecutionID() }
@@ -29,13 +24,20 @@ func NewExecutionID() string { return newExecutionID() }
 // one-activity orchestrations on SQLite writes half the WAL frames it
 // writes with random ids. Otherwise the id is random.
 func NewInstanceID(be store.Store, now time.Time) string {
-	if o, ok := be.(store.TimeOrderedIDs); !ok || !o.TimeOrderedIDs() {
-		return newExecutionID()
-	}
+	o, ok := be.(store.TimeOrderedIDs)
+	return newID(ok && o.TimeOrderedIDs(), now)
+}
+
+// newID returns 16 random bytes in hex, the first 6 replaced by now's
+// milliseconds (big-endian) when ordered.
+func newID(ordered bool, now time.Time) string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	var ms [8]byte
-	binary.BigEndian.PutUint64(ms[:], uint64(now.UnixMilli()))
-	copy(b[:6], ms[2:])
+	if ordered {
+		ms := uint64(now.UnixMilli())
+		for i := 5; i >= 0; i-- {
+			b[i], ms = byte(ms), ms>>8
+		}
+	}
 	return hex.EncodeToString(b[:])
 }
