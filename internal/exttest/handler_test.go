@@ -13,6 +13,7 @@ import (
 
 	"github.com/godurable/durablefunctions/handler"
 	"github.com/godurable/durablefunctions/internal/funcapp"
+	"github.com/godurable/durablefunctions/internal/funcapp/funcapptest"
 	"github.com/godurable/durablefunctions/internal/hostemu"
 	"github.com/godurable/durablefunctions/samples/app"
 )
@@ -46,28 +47,11 @@ func startBehindHost(t *testing.T, a *handler.App, dir string) string {
 // run the sample app in extension mode (samples/README.md).
 func extensionApp(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	err := filepath.WalkDir(samplesDir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || (d.Name() != "function.json" && d.Name() != "host.extension.json") {
-			return err
-		}
-		rel, _ := filepath.Rel(samplesDir, path)
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if rel == "host.extension.json" {
-			rel = "host.json"
-		}
-		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(rel)), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dir, rel), data, 0o644)
-	})
+	host, err := os.ReadFile(filepath.Join(funcapptest.SamplesDir(t), "host.extension.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return dir
+	return funcapptest.WriteSampleApp(t, map[string]string{"host.json": string(host)})
 }
 
 // The sample app's own handler, in extension mode behind the emulated

@@ -3,18 +3,15 @@ package jsclienttest
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/godurable/durablefunctions/handler"
+	"github.com/godurable/durablefunctions/internal/funcapp/funcapptest"
 	"github.com/godurable/durablefunctions/samples/app"
 )
-
-const samplesDir = "../../samples"
 
 // appConfig is what differs between the runs of the sample app.
 type appConfig struct {
@@ -34,8 +31,6 @@ type appConfig struct {
 // when t ends.
 func startSamples(t *testing.T, cfg appConfig) (base, dir string) {
 	t.Helper()
-	dir = t.TempDir()
-	copyFunctions(t, dir)
 	host := map[string]any{
 		"version": "2.0",
 		"extensions": map[string]any{
@@ -43,8 +38,10 @@ func startSamples(t *testing.T, cfg appConfig) (base, dir string) {
 			"durableTask": map[string]any{"hubName": cfg.hub, "storageProvider": cfg.storageProvider},
 		},
 	}
-	writeJSON(t, filepath.Join(dir, "host.json"), host)
-	writeJSON(t, filepath.Join(dir, "local.settings.json"), map[string]any{"IsEncrypted": false, "Values": cfg.settings})
+	dir = funcapptest.WriteSampleApp(t, map[string]string{
+		"host.json":           mustJSON(t, host),
+		"local.settings.json": mustJSON(t, map[string]any{"IsEncrypted": false, "Values": cfg.settings}),
+	})
 	// Warnings and errors only: go test shows them next to a failure.
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s, err := handler.Start(t.Context(), app.New(), &handler.Options{Mode: handler.Standalone, AppDir: dir, Addr: "127.0.0.1:0", Logger: log})
@@ -61,35 +58,11 @@ func startSamples(t *testing.T, cfg appConfig) (base, dir string) {
 	return "http://" + s.Addr() + "/runtime/webhooks/durabletask", dir
 }
 
-// copyFunctions copies every samples/<Function>/function.json into dir.
-func copyFunctions(t *testing.T, dir string) {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(samplesDir, "*", "function.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no function.json under %s (%v)", samplesDir, err)
-	}
-	for _, src := range files {
-		data, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dst := filepath.Join(dir, filepath.Base(filepath.Dir(src)), "function.json")
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(dst, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-func writeJSON(t *testing.T, path string, v any) {
+func mustJSON(t *testing.T, v any) string {
 	t.Helper()
 	data, err := json.MarshalIndent(v, "", "  ")
-	if err == nil {
-		err = os.WriteFile(path, data, 0o644)
-	}
 	if err != nil {
-		t.Fatal(fmt.Errorf("write %s: %w", path, err))
+		t.Fatal(err)
 	}
+	return string(data)
 }

@@ -3,13 +3,12 @@ package redistest
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/godurable/durablefunctions/durable"
 	"github.com/godurable/durablefunctions/handler"
+	"github.com/godurable/durablefunctions/internal/funcapp/funcapptest"
 	"github.com/godurable/durablefunctions/internal/redisserver"
 	"github.com/godurable/durablefunctions/samples/app"
 )
@@ -19,27 +18,9 @@ import (
 // ...}}}, with the setting holding server:port, and runs its samples.
 func TestTheSampleAppRunsOnRedisWithTheSeedsHostJSON(t *testing.T) {
 	srv := redisserver.Shared(t)
-	dir := t.TempDir()
-	err := filepath.WalkDir("../../samples", func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || d.Name() != "function.json" {
-			return err
-		}
-		rel, _ := filepath.Rel("../../samples", path)
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		_ = os.MkdirAll(filepath.Join(dir, filepath.Dir(rel)), 0o755)
-		return os.WriteFile(filepath.Join(dir, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	host := `{"version":"2.0","extensions":{"durableTask":{"hubName":"SeedRedisHub` + time.Now().Format("150405") +
 		`","storageProvider":{"redis":{"connectionStringName":"RedisConnection"}}}}}`
-	if err := os.WriteFile(filepath.Join(dir, "host.json"), []byte(host), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir := funcapptest.WriteSampleApp(t, map[string]string{"host.json": host})
 	t.Setenv("RedisConnection", srv.Addr())
 	s, err := handler.Start(t.Context(), app.New(), &handler.Options{Mode: handler.Standalone, AppDir: dir, Addr: "127.0.0.1:0"})
 	if err != nil {

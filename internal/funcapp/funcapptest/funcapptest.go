@@ -6,6 +6,9 @@
 //		"host.json":           `{"version":"2.0"}`,
 //		"Hello/function.json": `{"bindings":[{"type":"activityTrigger","name":"input"}]}`,
 //	})
+//
+// WriteSampleApp writes the repository's sample app the same way, with the
+// host.json and settings a test chooses.
 package funcapptest
 
 import (
