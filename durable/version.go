@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/godurable/durablefunctions/internal/engine"
+	"github.com/godurable/durablefunctions/internal/history"
 	"github.com/godurable/durablefunctions/internal/replay"
 	"github.com/godurable/durablefunctions/internal/store"
 )
@@ -130,7 +131,8 @@ func (c *Client) fullStatus(ctx context.Context, inst *store.Instance, withHisto
 	if !withHistory && (c.version == "" || store.KindOf(inst.InstanceID) == store.Entities) {
 		return st, nil
 	}
-	h, err := c.be.GetHistory(ctx, inst.InstanceID)
+	h, inst, err := c.historyWith(ctx, inst, withHistory)
+	st = statusFrom(inst)
 	switch {
 	case err != nil && withHistory && !errors.Is(err, store.ErrNotFound):
 		return nil, fmt.Errorf("durable: instance %q: read history: %w", inst.InstanceID, err)
@@ -144,4 +146,30 @@ func (c *Client) fullStatus(ctx context.Context, inst *store.Instance, withHisto
 		st.History = h
 	}
 	return st, nil
+}
+
+// historyWith reads inst's history. Asked for the history itself, it
+// then reads the row again, and reads both again when a commit landed in
+// between, so that the status and the history shown together are of one
+// moment (the store reads them apart: a rewind committed in between would
+// show the failure it undid beside the history that undoes it). A few
+// tries bound it on an instance that commits without pause; the last
+// pair is then at most one commit apart.
+func (c *Client) historyWith(ctx context.Context, inst *store.Instance, withHistory bool) ([]*history.Event, *store.Instance, error) {
+	for try := 0; ; try++ {
+		h, err := c.be.GetHistory(ctx, inst.InstanceID)
+		if err != nil || !withHistory || try == 3 {
+			return h, inst, err
+		}
+		now, err := c.be.GetInstance(ctx, inst.InstanceID)
+		if err != nil || sameCommit(now, inst) {
+			return h, inst, nil
+		}
+		inst = now
+	}
+}
+
+// sameCommit reports whether two reads of a row saw the same commit.
+func sameCommit(a, b *store.Instance) bool {
+	return a.ExecutionID == b.ExecutionID && a.Status == b.Status && a.LastUpdatedAt.Equal(b.LastUpdatedAt)
 }
